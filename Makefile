@@ -1,0 +1,52 @@
+# Lectern — every command bootstraps its own virtualenv (.venv) on first use.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PYTHONPATH := $(CURDIR):$(CURDIR)/layers/shared/python
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: dev test test-unit test-integration test-infra test-e2e lint openapi openapi-check synth bench simulate layer deploy clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --upgrade pip
+	@$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+dev: $(STAMP)  ## run the whole API locally on http://127.0.0.1:3000 (LECTERN_PORT overrides)
+	$(BIN)/python -m local.server
+
+test: $(STAMP)  ## every test tier: unit, integration (moto), infra (CDK), e2e (local API over HTTP)
+	$(BIN)/python -m tools.openapi --check
+	$(BIN)/python -m pytest -q -p no:randomly tests
+
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest -q tests/unit
+test-integration: $(STAMP)
+	$(BIN)/python -m pytest -q tests/integration
+test-infra: $(STAMP)
+	$(BIN)/python -m pytest -q tests/infra
+test-e2e: $(STAMP)
+	$(BIN)/python -m pytest -q tests/e2e
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy layers/shared/python/lectern functions
+
+openapi: $(STAMP)  ## regenerate docs/openapi.json from the routes
+	$(BIN)/python -m tools.openapi
+
+synth: $(STAMP)  ## synthesise the CDK app offline into cdk.out/
+	$(BIN)/python infra/app.py
+
+bench: $(STAMP)  ## DynamoDB calls per operation and cold-init ratios
+	$(BIN)/python -m tools.bench
+
+clean:
+	rm -rf cdk.out build .pytest_cache .mypy_cache .ruff_cache

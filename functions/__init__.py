@@ -1,0 +1,1 @@
+"""Lambda entry points, one package per route group (see functions/groups.py)."""

@@ -1,0 +1,5 @@
+from pydantic import BaseModel
+
+
+class Health(BaseModel):
+    status: str

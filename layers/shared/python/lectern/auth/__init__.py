@@ -1,0 +1,1 @@
+"""Authentication primitives: password hashing, access tokens, the authorizer's decision."""

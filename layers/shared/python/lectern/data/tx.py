@@ -1,0 +1,19 @@
+"""Transactions over the shared connection (one botocore client for the whole table)."""
+
+from __future__ import annotations
+
+from pynamodb.transactions import TransactGet, TransactWrite
+
+from lectern.data.base import TableItem
+
+
+def write(idempotency_token: str | None = None) -> TransactWrite:
+    """`with tx.write() as t: t.save(...); t.update(...)` — all or nothing, one call."""
+    return TransactWrite(
+        connection=TableItem._get_connection().connection,
+        client_request_token=idempotency_token,
+    )
+
+
+def get() -> TransactGet:
+    return TransactGet(connection=TableItem._get_connection().connection)
