@@ -52,6 +52,8 @@ def public_path(path: str) -> str:
 
 
 def build() -> dict[str, Any]:
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
     from functions.groups import GROUPS
 
     doc: dict[str, Any] = {
@@ -72,7 +74,11 @@ def build() -> dict[str, Any]:
     }
     for group in GROUPS:
         app = importlib.import_module(group.module).app
-        part = json.loads(app.get_openapi_json_schema(title="Lectern", version="1.0.0"))
+        part = json.loads(
+            app.get_openapi_json_schema(
+                title="Lectern", version="1.0.0", security_schemes={"bearerAuth": HTTPBearer(bearerFormat="JWT")}
+            )
+        )
         doc["tags"].append({"name": group.name, "description": group.description})
         for name, schema in part.get("components", {}).get("schemas", {}).items():
             existing = doc["components"]["schemas"].get(name)

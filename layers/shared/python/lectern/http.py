@@ -33,6 +33,7 @@ from pydantic import BaseModel, Field
 from lectern.config import get_settings
 from lectern.data.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 from lectern.errors import LecternError, PayloadTooLarge, Unauthorized
+from lectern.request import RequestMeta
 
 logger = logging.getLogger("lectern.http")
 
@@ -116,30 +117,43 @@ class LecternResolver(APIGatewayRestResolver):
             response.get("multiValueHeaders", {}).pop("Access-Control-Allow-Origin", None)
         return response
 
-    def principal(self) -> Principal:
-        """The authenticated caller; 401 if the authorizer did not establish one."""
-        ctx = (self.current_event.raw_event.get("requestContext") or {}).get("authorizer") or {}
-        user_id, session_id = ctx.get("user_id"), ctx.get("session_id")
-        if not user_id or not session_id:
-            raise Unauthorized()
-        return Principal(user_id=str(user_id), session_id=str(session_id))
-
-    def correlation_id(self) -> str:
-        return str((self.current_event.raw_event.get("requestContext") or {}).get("requestId") or "local")
-
-    def client_ip(self) -> str:
-        identity = (self.current_event.raw_event.get("requestContext") or {}).get("identity") or {}
-        return str(identity.get("sourceIp") or "unknown")
-
-    def user_agent(self) -> str:
-        return str(self.current_event.get_header_value("user-agent", default_value="") or "")[:256]
-
     def allowed_methods(self, path: str) -> list[str]:
         methods = set()
         for route in [*self._static_routes, *self._dynamic_routes]:
             if route.rule.match(path):
                 methods.add(route.method.upper())
         return sorted(methods)
+
+
+def _raw(r: Any) -> dict[str, Any]:
+    return r.current_event.raw_event
+
+
+def principal(r: Any) -> Principal:
+    """The authenticated caller (`r` is the app or a Router); 401 if the authorizer did not
+    establish one — a misrouted request fails closed."""
+    ctx = (_raw(r).get("requestContext") or {}).get("authorizer") or {}
+    user_id, session_id = ctx.get("user_id"), ctx.get("session_id")
+    if not user_id or not session_id:
+        raise Unauthorized()
+    return Principal(user_id=str(user_id), session_id=str(session_id))
+
+
+def correlation_id(r: Any) -> str:
+    return str((_raw(r).get("requestContext") or {}).get("requestId") or "local")
+
+
+def client_ip(r: Any) -> str:
+    identity = (_raw(r).get("requestContext") or {}).get("identity") or {}
+    return str(identity.get("sourceIp") or "unknown")
+
+
+def user_agent(r: Any) -> str:
+    return str(r.current_event.get_header_value("user-agent", default_value="") or "")[:256]
+
+
+def request_meta(r: Any) -> RequestMeta:
+    return RequestMeta(ip=client_ip(r), device=user_agent(r), correlation_id=correlation_id(r))
 
 
 def _cors_headers(event: dict[str, Any]) -> dict[str, str]:
@@ -227,14 +241,14 @@ def build_app(*routers: Router, strip_prefix: str = API_PREFIX) -> LecternResolv
 
     @app.exception_handler(Exception)
     def _unexpected(err: Exception) -> Response:
-        logger.exception("unhandled error", extra={"correlation_id": app.correlation_id()})
+        logger.exception("unhandled error", extra={"correlation_id": correlation_id(app)})
         return _internal(app)
 
     return app
 
 
 def _internal(app: LecternResolver) -> Response:
-    cid = app.correlation_id()
+    cid = correlation_id(app)
     return error_response(
         500,
         "internal_error",

@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pynamodb.exceptions import PutError
 
@@ -36,15 +37,15 @@ class FailureCounter:
     def retry_after(self, now: datetime) -> int:
         return self.window(now) + self.window_seconds - int(now.timestamp())
 
-    def add(self, key: str, now: datetime) -> None:
+    def increment(self, key: str, now: datetime) -> tuple[FailureWindowItem, list[Any]]:
+        """The item and update actions that count one failure (to run alone or in a transaction)."""
         pk, sk = self.key(key, now)
-        item = FailureWindowItem(pk, sk)
-        item.update(
-            actions=[
-                FailureWindowItem.count.add(1),
-                FailureWindowItem.ttl.set(self.window(now) + 2 * self.window_seconds),
-            ]
-        )
+        expires = datetime.fromtimestamp(self.window(now) + 2 * self.window_seconds, UTC)
+        return FailureWindowItem(pk, sk), [FailureWindowItem.count.add(1), FailureWindowItem.ttl.set(expires)]
+
+    def add(self, key: str, now: datetime) -> None:
+        item, actions = self.increment(key, now)
+        item.update(actions=actions)
 
 
 def check_failures(checks: Sequence[tuple[FailureCounter, str]], now: datetime, message: str) -> None:
@@ -89,7 +90,7 @@ class TokenBucket:
                 tokens=tokens - cost,
                 refilled_at_ms=now_ms,
                 revision=new_id(),
-                ttl=int(now.timestamp()) + int(self.capacity / self.refill_per_second) + 3600,
+                ttl=now + timedelta(seconds=self.capacity / self.refill_per_second + 3600),
             )
             try:
                 item.save(condition=condition)

@@ -52,3 +52,15 @@ class CpdActivityItem(TableItem, discriminator="CpdActivity"):
     @staticmethod
     def key(user_id: str, activity_id: str) -> tuple[str, str]:
         return f"USER#{user_id}", f"CPDACT#{activity_id}"
+
+
+class CpdCategoryClaimItem(TableItem, discriminator="CpdCategoryClaim"):
+    """Makes a category appear in at most one requirement per user (written in the same
+    transaction as the requirement). SK prefix `CPDCAT#` keeps it inside the summary Query's
+    `CPD` range; the summary ignores it."""
+
+    requirement_id = UnicodeAttribute()
+
+    @staticmethod
+    def key(user_id: str, category_key: str) -> tuple[str, str]:
+        return f"USER#{user_id}", f"CPDCAT#{category_key}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactGet, TransactWrite
 
 from lectern.data.base import TableItem
@@ -17,3 +18,10 @@ def write(idempotency_token: str | None = None) -> TransactWrite:
 
 def get() -> TransactGet:
     return TransactGet(connection=TableItem._get_connection().connection)
+
+
+def cancelled_by_condition(exc: TransactWriteError) -> bool:
+    """True when a transaction was cancelled because one of its conditions failed (as opposed
+    to throttling or a conflict with another transaction)."""
+    reasons = getattr(exc, "cancellation_reasons", None) or []
+    return any(r is not None and getattr(r, "code", "") == "ConditionalCheckFailed" for r in reasons)

@@ -4,6 +4,10 @@ embedded emulator, which captures every message (read back at GET /_dev/emails).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from email import message_from_bytes, message_from_string
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from email.utils import formatdate, make_msgid
 from typing import Protocol
 
 from lectern import aws
@@ -23,18 +27,43 @@ class Mailer(Protocol):
 
 
 class SesMailer:
+    """Sends a multipart/alternative (text + HTML) message with SES SendRawEmail."""
+
     def send(self, message: Email) -> None:
-        aws.client("ses").send_email(
+        aws.client("ses").send_raw_email(
             Source=get_settings().mail_from,
-            Destination={"ToAddresses": [message.to]},
-            Message={
-                "Subject": {"Data": message.subject, "Charset": "UTF-8"},
-                "Body": {
-                    "Text": {"Data": message.text, "Charset": "UTF-8"},
-                    "Html": {"Data": message.html, "Charset": "UTF-8"},
-                },
-            },
+            Destinations=[message.to],
+            RawMessage={"Data": to_mime(message, get_settings().mail_from).as_bytes()},
         )
+
+
+def to_mime(message: Email, sender: str) -> EmailMessage:
+    mime = EmailMessage()
+    mime["Subject"] = message.subject
+    mime["From"] = sender
+    mime["To"] = message.to
+    mime["Date"] = formatdate(localtime=False)
+    mime["Message-ID"] = make_msgid(domain="lectern")
+    mime.set_content(message.text)
+    mime.add_alternative(message.html, subtype="html")
+    return mime
+
+
+def from_mime(raw: str | bytes) -> dict[str, str]:
+    """Subject, recipient, text and HTML of a raw message (the local mail viewer reads these)."""
+    parsed = (
+        message_from_bytes(raw, policy=default_policy)
+        if isinstance(raw, bytes)
+        else message_from_string(raw, policy=default_policy)
+    )
+    out = {"to": str(parsed["To"] or ""), "subject": str(parsed["Subject"] or ""), "text": "", "html": ""}
+    for part in parsed.walk():  # type: ignore[attr-defined]
+        ctype = part.get_content_type()
+        if ctype == "text/plain" and not out["text"]:
+            out["text"] = part.get_content()
+        elif ctype == "text/html" and not out["html"]:
+            out["html"] = part.get_content()
+    return out
 
 
 class MemoryMailer:

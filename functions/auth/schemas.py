@@ -1,0 +1,51 @@
+"""Request/response models of the auth group."""
+
+from pydantic import EmailStr, Field
+
+from lectern.schemas import Name, OpaqueToken, OptionalText, Password, Request, Response
+
+
+class SignupRequest(Request):
+    email: EmailStr = Field(max_length=254)
+    password: Password
+    full_name: Name
+    professional_title: OptionalText = ""
+    organization_name: OptionalText = ""
+
+
+class EmailOnly(Request):
+    email: EmailStr = Field(max_length=254)
+
+
+class TokenRequest(Request):
+    token: OpaqueToken
+
+
+class LoginRequest(Request):
+    email: EmailStr = Field(max_length=254)
+    password: Password
+
+
+class RefreshRequest(Request):
+    refresh_token: OpaqueToken
+
+
+class ResetConfirmRequest(Request):
+    token: OpaqueToken
+    new_password: Password
+
+
+class TokenResponse(Response):
+    access_token: str
+    refresh_token: str
+    token_type: str = "Bearer"
+    expires_in: int = Field(description="Seconds until the access token expires")
+
+
+class Accepted(Response):
+    detail: str
+
+
+class VerifiedResponse(Response):
+    detail: str
+    email: str

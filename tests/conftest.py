@@ -1,0 +1,37 @@
+"""Shared test setup. The environment is set before any lectern settings are read; AWS is moto
+(`mock_aws`, single-threaded) for unit/integration tests."""
+
+from __future__ import annotations
+
+import os
+
+# Before anything reads settings or builds a client.
+for _k in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+    os.environ.pop(_k, None)
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SECURITY_TOKEN": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "LECTERN_REGION": "eu-west-1",
+        "LECTERN_STAGE": "test",
+        "LECTERN_TABLE_NAME": "lectern-test",
+        "LECTERN_FILES_BUCKET": "lectern-test-files",
+        "LECTERN_EVENT_BUS_NAME": "lectern-test",
+        "LECTERN_APP_SECRET_NAME": "lectern/test/app",
+        "LECTERN_MAIL_FROM": "Lectern <no-reply@lectern.test>",
+        "LECTERN_APP_BASE_URL": "https://app.lectern.test",
+        "LECTERN_CORS_ORIGINS": '["https://app.lectern.test"]',
+        "POWERTOOLS_SERVICE_NAME": "lectern-tests",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_NAMESPACE": "lectern-tests",
+    }
+)
+
+import pytest  # noqa: E402
+
+from tests.support.aws import aws_env  # noqa: E402,F401  (fixture)
+from tests.support.api import api  # noqa: E402,F401  (fixture)
