@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from lectern import audit
 from lectern.accounts import emails
@@ -232,7 +232,9 @@ def verify_email(*, token: str, meta: RequestMeta, deps: Deps) -> User:
             )
         ]
     )
-    return User.of(_get_user(user.user_id))
+    user.email_verified_at = user.email_verified_at or now
+    user.updated_at = now
+    return User.of(user)
 
 
 # ---------------------------------------------------------------- login, refresh, logout
@@ -363,22 +365,29 @@ def request_password_reset(*, email: str, meta: RequestMeta, deps: Deps) -> None
     email = normalise_email(email)
     now = deps.clock.now()
     counter = _reset_counter()
-    from lectern.throttle import check_failures
-
-    try:
-        check_failures([(counter, email)], now, "Too many reset emails requested; try again later.")
-    except TooManyRequests:
-        return  # silently: answering 429 only for real accounts would leak existence
-    user = _user_by_email(email)
-    if user is None:
+    window_key, claim_key = counter.key(email, now), EmailClaimItem.key(email)
+    found = {(i.pk, i.sk): i for i in TableItem.batch_get([window_key, claim_key])}
+    window = found.get(window_key)
+    if isinstance(window, FailureWindowItem) and int(window.count or 0) >= counter.limit:
+        return  # silently: a 429 only for real accounts would leak which emails exist
+    claim = found.get(claim_key)
+    if not isinstance(claim, EmailClaimItem):
         return
-    counter.add(email, now)
+    try:
+        user = UserItem.get(*UserItem.key(claim.user_id))
+    except UserItem.DoesNotExist:
+        return
     token, item = _one_time_token("password_reset", user, now, RESET_TTL)
-    item.save()
-    audit.record(
-        action="lectern.user.password_reset_requested", actor_id=None, resource_type="user",
-        resource_id=user.user_id, at=now, entry_id=deps.ids(), ip=meta.ip,
-    )
+    counted, actions = counter.increment(email, now)
+    with tx.write() as t:
+        t.update(counted, actions=actions)
+        t.save(item)
+        t.save(
+            audit.entry(
+                action="lectern.user.password_reset_requested", actor_id=None, resource_type="user",
+                resource_id=user.user_id, at=now, entry_id=deps.ids(), ip=meta.ip,
+            )
+        )
     deps.mailer.send(emails.password_reset(email, user.full_name, token))
 
 
@@ -493,17 +502,19 @@ def revoke_session(
     *, user_id: str, session_id: str, meta: RequestMeta, deps: Deps, action: str = "lectern.session.revoked"
 ) -> None:
     now = deps.clock.now()
-    item = SessionItem(*SessionItem.key(user_id, session_id))
     try:
-        item.delete(condition=SessionItem.pk.exists())
-    except DeleteError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        with tx.write() as t:
+            t.delete(SessionItem(*SessionItem.key(user_id, session_id)), condition=SessionItem.pk.exists())
+            t.save(
+                audit.entry(
+                    action=action, actor_id=user_id, resource_type="user", resource_id=user_id, at=now,
+                    entry_id=deps.ids(), ip=meta.ip, details={"session_id": session_id},
+                )
+            )
+    except TransactWriteError as exc:
+        if tx.cancelled_by_condition(exc):
             raise NotFound("The session does not exist.") from exc
         raise
-    audit.record(
-        action=action, actor_id=user_id, resource_type="user", resource_id=user_id, at=now,
-        entry_id=deps.ids(), ip=meta.ip, details={"session_id": session_id},
-    )
 
 
 

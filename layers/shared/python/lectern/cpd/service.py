@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from pynamodb.exceptions import DeleteError, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 
 from lectern import audit
 from lectern.cpd.periods import category_key, period_for
@@ -88,7 +88,7 @@ def create_requirement(
     rid = deps.ids()
     item = CpdRequirementItem(
         *CpdRequirementItem.key(user_id, rid), requirement_id=rid, user_id=user_id, category=category,
-        category_key=category_key(category), hours_required=hours_required, period=period,
+        category_key=category_key(category), hours_required=float(hours_required), period=period,
         period_start_month=period_start_month, created_at=now, updated_at=now,
     )
     try:
@@ -129,6 +129,7 @@ def update_requirement(
     if not changes:
         return Requirement.of(item)
     now = deps.clock.now()
+    changes = {k: float(v) if isinstance(v, Decimal) else v for k, v in changes.items()}
     actions = [getattr(CpdRequirementItem, k).set(v) for k, v in changes.items()]
     actions.append(CpdRequirementItem.updated_at.set(now))
     new_category = changes.get("category")
@@ -151,7 +152,11 @@ def update_requirement(
                 raise _duplicate(new_category) from exc
             raise Conflict("The requirement changed meanwhile; reload and try again.") from exc
         raise
-    return get_requirement(user_id, requirement_id)
+    for k, v in changes.items():
+        setattr(item, k, v)
+    item.category_key = category_key(item.category)
+    item.updated_at = now
+    return Requirement.of(item)
 
 
 def delete_requirement(*, user_id: str, requirement_id: str, meta: RequestMeta, deps: Deps) -> None:
@@ -175,7 +180,7 @@ def create_activity(*, user_id: str, data: dict[str, Any], meta: RequestMeta, de
     item = CpdActivityItem(
         *CpdActivityItem.key(user_id, aid), activity_id=aid, user_id=user_id, title=data["title"],
         provider=data.get("provider", ""), category=data["category"], category_key=category_key(data["category"]),
-        hours=data["hours"], completed_on=data["completed_on"].isoformat(), notes=data.get("notes", ""),
+        hours=float(data["hours"]), completed_on=data["completed_on"].isoformat(), notes=data.get("notes", ""),
         evidence_url=data.get("evidence_url"), created_at=now, updated_at=now,
     )
     with tx.write() as t:
@@ -218,6 +223,7 @@ def update_activity(
     if "completed_on" in changes:
         _check_not_future(changes["completed_on"], now)
         changes = {**changes, "completed_on": changes["completed_on"].isoformat()}
+    changes = {k: float(v) if isinstance(v, Decimal) else v for k, v in changes.items()}
     actions = [getattr(CpdActivityItem, k).set(v) for k, v in changes.items()]
     if "category" in changes:
         actions.append(CpdActivityItem.category_key.set(category_key(changes["category"])))
@@ -227,19 +233,25 @@ def update_activity(
         t.save(audit.entry(action="lectern.cpd.activity_updated", actor_id=user_id, resource_type="cpd_activity",
                            resource_id=activity_id, at=now, entry_id=deps.ids(), ip=meta.ip,
                            details={"fields": ",".join(sorted(changes))}))
-    return get_activity(user_id, activity_id)
+    for k, v in changes.items():
+        setattr(item, k, v)
+    item.updated_at = now
+    return Activity.of(item)
 
 
 def delete_activity(*, user_id: str, activity_id: str, meta: RequestMeta, deps: Deps) -> None:
     now = deps.clock.now()
     try:
-        CpdActivityItem(*CpdActivityItem.key(user_id, activity_id)).delete(condition=CpdActivityItem.pk.exists())
-    except DeleteError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        with tx.write() as t:
+            t.delete(CpdActivityItem(*CpdActivityItem.key(user_id, activity_id)),
+                     condition=CpdActivityItem.pk.exists())
+            t.save(audit.entry(action="lectern.cpd.activity_deleted", actor_id=user_id,
+                               resource_type="cpd_activity", resource_id=activity_id, at=now, entry_id=deps.ids(),
+                               ip=meta.ip))
+    except TransactWriteError as exc:
+        if tx.cancelled_by_condition(exc):
             raise NotFound("The CPD activity does not exist.") from exc
         raise
-    audit.record(action="lectern.cpd.activity_deleted", actor_id=user_id, resource_type="cpd_activity",
-                 resource_id=activity_id, at=now, entry_id=deps.ids(), ip=meta.ip)
 
 
 # ---------------------------------------------------------------- summary
