@@ -90,7 +90,7 @@ def _measure(code: str, env: dict[str, str]) -> tuple[float, float, bool]:
 
 def _importtime(code: str, env: dict[str, str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     proc = _run(code, env, "-X", "importtime")
-    rows = []
+    rows: list[dict[str, Any]] = []
     for line in proc.stderr.splitlines():
         if not line.startswith("import time:") or "imported package" in line:
             continue
@@ -137,13 +137,13 @@ def run_cold(runs: int = 5, strict: bool = False) -> dict[str, Any]:
         for name, _, _ in order:
             samples[name].append(_measure(codes[name], env))
 
-    functions = []
+    functions: list[dict[str, Any]] = []
     floor_total = None
     for name, module, _ in targets:
         s = samples[name]
         totals = [imp + client for imp, client, _ in s]
         uses = s[0][2]
-        entry = {
+        entry: dict[str, Any] = {
             "name": name,
             "module": module,
             "import_ms": statistics.median(imp for imp, _, _ in s),

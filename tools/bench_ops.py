@@ -136,6 +136,7 @@ class Harness:
 
     def _seed(self, path: str, body: dict[str, Any], token: str) -> dict[str, Any]:
         from datetime import date
+        from decimal import Decimal
 
         from lectern.cpd import service
         from lectern.deps import default_deps
@@ -148,7 +149,7 @@ class Harness:
             created = service.create_requirement(
                 user_id=user_id,
                 category=body["category"],
-                hours_required=float(body["hours_required"]),
+                hours_required=Decimal(str(body["hours_required"])),
                 period="yearly",
                 period_start_month=1,
                 meta=meta,
@@ -157,7 +158,7 @@ class Harness:
             return {"uuid": created.requirement_id}
         data = {
             **body,
-            "hours": float(body["hours"]),
+            "hours": Decimal(str(body["hours"])),
             "completed_on": date.fromisoformat(body["completed_on"]),
             "evidence_url": None,
         }
