@@ -41,7 +41,12 @@ class FailureCounter:
         """The item and update actions that count one failure (to run alone or in a transaction)."""
         pk, sk = self.key(key, now)
         expires = datetime.fromtimestamp(self.window(now) + 2 * self.window_seconds, UTC)
-        return FailureWindowItem(pk, sk), [FailureWindowItem.count.add(1), FailureWindowItem.ttl.set(expires)]
+        return FailureWindowItem(pk, sk), [
+            FailureWindowItem.count.add(1),
+            FailureWindowItem.ttl.set(expires),
+            # An update that creates the item must also write the discriminator.
+            FailureWindowItem.entity.set(FailureWindowItem),
+        ]
 
     def add(self, key: str, now: datetime) -> None:
         item, actions = self.increment(key, now)
