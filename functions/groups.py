@@ -24,7 +24,9 @@ class RouteGroup:
 GROUPS: tuple[RouteGroup, ...] = (
     RouteGroup("meta", "functions.meta.handler", "Health, OpenAPI document and interactive docs"),
     RouteGroup("auth", "functions.auth.handler", "Signup, email verification, login, tokens, password reset"),
-    RouteGroup("users", "functions.users.handler", "Profile, sessions, CPD requirements, activities, summary"),
+    RouteGroup(
+        "users", "functions.users.handler", "Profile, sessions, CPD requirements, activities, summary"
+    ),
 )
 
 AUTHORIZER_MODULE = "functions.authorizer.handler"

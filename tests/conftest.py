@@ -31,7 +31,6 @@ os.environ.update(
     }
 )
 
-import pytest  # noqa: E402
 
-from tests.support.aws import aws_env  # noqa: E402,F401  (fixture)
 from tests.support.api import api  # noqa: E402,F401  (fixture)
+from tests.support.aws import aws_env  # noqa: E402,F401  (fixture)

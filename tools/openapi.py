@@ -76,7 +76,9 @@ def build() -> dict[str, Any]:
         app = importlib.import_module(group.module).app
         part = json.loads(
             app.get_openapi_json_schema(
-                title="Lectern", version="1.0.0", security_schemes={"bearerAuth": HTTPBearer(bearerFormat="JWT")}
+                title="Lectern",
+                version="1.0.0",
+                security_schemes={"bearerAuth": HTTPBearer(bearerFormat="JWT")},
             )
         )
         doc["tags"].append({"name": group.name, "description": group.description})
@@ -100,13 +102,17 @@ def build() -> dict[str, Any]:
                         code,
                         {
                             "description": _ERRORS[code],
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}},
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}
+                            },
                         },
                     )
                 # powertools adds a generic 422 with its own schema; ours is the envelope
                 responses["422"] = {
                     "description": _ERRORS["422"],
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}},
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}
+                    },
                 }
                 target[method] = op
     for unused in ("HTTPValidationError", "ValidationError"):

@@ -26,7 +26,9 @@ class Route:
 
     @functools.cached_property
     def regex(self) -> re.Pattern[str]:
-        pattern = re.sub(r"\{[^/]+\}", r"[^/]+", re.escape(self.template).replace(r"\{", "{").replace(r"\}", "}"))
+        pattern = re.sub(
+            r"\{[^/]+\}", r"[^/]+", re.escape(self.template).replace(r"\{", "{").replace(r"\}", "}")
+        )
         return re.compile(f"^{API_PREFIX}{pattern}/?$")
 
 

@@ -1,9 +1,9 @@
 """auth: signup, email verification, login, refresh, logout, password reset."""
 
 from aws_lambda_powertools import Logger
+from lectern.http import build_app
 
 from functions.auth.routes import passwords, signup, tokens
-from lectern.http import build_app
 
 logger = Logger(service="auth")
 app = build_app(signup.router, tokens.router, passwords.router)

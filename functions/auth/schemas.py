@@ -1,8 +1,7 @@
 """Request/response models of the auth group."""
 
-from pydantic import EmailStr, Field
-
 from lectern.schemas import Name, OpaqueToken, OptionalText, Password, Request, Response
+from pydantic import EmailStr, Field
 
 
 class SignupRequest(Request):

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger
-
 from lectern.auth.authorizer import authorize
 from lectern.clock import SystemClock
 from lectern.errors import LecternError
@@ -15,7 +14,9 @@ logger = Logger(service="authorizer")
 _clock = SystemClock()
 
 
-def _policy(effect: str, resource: str, principal: str, context: dict[str, str] | None = None) -> dict[str, Any]:
+def _policy(
+    effect: str, resource: str, principal: str, context: dict[str, str] | None = None
+) -> dict[str, Any]:
     # Allow/deny the whole stage, so a cached decision serves every route of the caller.
     parts = resource.split("/", 2)
     stage_arn = "/".join(parts[:2]) + "/*" if len(parts) >= 2 else resource
@@ -38,5 +39,5 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     except LecternError as err:
         logger.info("denied", extra={"reason": err.code})
         # API Gateway turns this exact message into a 401.
-        raise Exception("Unauthorized") from None  # noqa: TRY002
+        raise Exception("Unauthorized") from None
     return _policy("Allow", event.get("methodArn", "*"), decision.user_id, decision.context())

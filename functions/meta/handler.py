@@ -1,9 +1,9 @@
 """meta: health, OpenAPI document, interactive docs."""
 
 from aws_lambda_powertools import Logger
+from lectern.http import build_app
 
 from functions.meta.routes import meta
-from lectern.http import build_app
 
 logger = Logger(service="meta")
 app = build_app(meta.router)

@@ -1,9 +1,9 @@
 """users: my profile, password, sessions, CPD requirements, activities and summary."""
 
 from aws_lambda_powertools import Logger
+from lectern.http import build_app
 
 from functions.users.routes import cpd, me, sessions
-from lectern.http import build_app
 
 logger = Logger(service="users")
 app = build_app(me.router, sessions.router, cpd.router)

@@ -5,9 +5,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AnyHttpUrl, Field, field_validator
-
 from lectern.schemas import LongText, Name, OptionalText, Password, Request, Response
+from pydantic import AnyHttpUrl, Field, field_validator
 
 Hours = Annotated[Decimal, Field(gt=0, le=1000, max_digits=6, decimal_places=2)]
 Category = Annotated[str, Field(min_length=1, max_length=100)]

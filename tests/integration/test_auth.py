@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
-
 from lectern import secrets
 from lectern.data.accounts import EmailClaimItem, SessionItem, UserItem
 from lectern.data.audit import AuditItem
+
 from tests.support.api import Api
 from tests.support.aws import last_token, sent_emails
 from tests.support.builders import PASSWORD, login, signup, verified_account
@@ -29,8 +29,16 @@ def _actions(user_id: str) -> list[str]:
 
 
 def test_signup_stores_lowercase_email_argon2id_hash_and_mails_a_link(api):
-    r = api.post("/auth/signup/", {"email": "  Ada@Example.ORG ", "password": PASSWORD, "full_name": "Ada",
-                                   "professional_title": "Dr", "organization_name": "Analytical Society"})
+    r = api.post(
+        "/auth/signup/",
+        {
+            "email": "  Ada@Example.ORG ",
+            "password": PASSWORD,
+            "full_name": "Ada",
+            "professional_title": "Dr",
+            "organization_name": "Analytical Society",
+        },
+    )
     assert r.status == 202
     user = _user("ada@example.org")
     assert user.email == "ada@example.org"
@@ -45,8 +53,10 @@ def test_signup_stores_lowercase_email_argon2id_hash_and_mails_a_link(api):
 def test_signup_with_a_taken_email_answers_the_same_and_mails_the_owner(api):
     acct = verified_account(api)
     first = api.post("/auth/signup/", {"email": "fresh@example.org", "password": PASSWORD, "full_name": "A"})
-    again = api.post("/auth/signup/", {"email": acct.email.upper(), "password": "another password!",
-                                       "full_name": "Impostor"})
+    again = api.post(
+        "/auth/signup/",
+        {"email": acct.email.upper(), "password": "another password!", "full_name": "Impostor"},
+    )
     assert again.status == first.status == 202
     assert again.json == first.json
     assert sent_emails(acct.email)[-1]["subject"] == "You already have a Lectern account"
@@ -135,8 +145,9 @@ def test_login_returns_the_token_contract(api):
     assert set(r.json) == {"access_token", "refresh_token", "token_type", "expires_in"}
     assert r.json["token_type"] == "Bearer"
     assert 0 < r.json["expires_in"] <= 900
-    claims = jwt.decode(r.json["access_token"], secrets.derived_key("jwt"), algorithms=["HS256"],
-                        audience="lectern-api")
+    claims = jwt.decode(
+        r.json["access_token"], secrets.derived_key("jwt"), algorithms=["HS256"], audience="lectern-api"
+    )
     assert claims["exp"] - claims["iat"] <= 900
 
 
@@ -152,7 +163,9 @@ def test_unknown_email_and_wrong_password_answer_identically(api):
 def test_login_is_throttled_per_account_after_repeated_failures(api):
     acct = verified_account(api)
     for i in range(10):
-        r = Api(ip=f"198.51.100.{i}").post("/auth/login/", {"email": acct.email, "password": "wrong password!"})
+        r = Api(ip=f"198.51.100.{i}").post(
+            "/auth/login/", {"email": acct.email, "password": "wrong password!"}
+        )
         assert r.status == 401
     r = Api(ip="198.51.100.99").post("/auth/login/", {"email": acct.email, "password": PASSWORD})
     assert r.status == 429
@@ -174,7 +187,9 @@ def test_login_is_throttled_per_ip_across_accounts(api):
 
 def test_login_creates_a_session_with_device_and_ip(api):
     acct = verified_account(api)
-    sessions = list(SessionItem.query(f"USER#{_user(acct.email).user_id}", SessionItem.sk.startswith("SESSION#")))
+    sessions = list(
+        SessionItem.query(f"USER#{_user(acct.email).user_id}", SessionItem.sk.startswith("SESSION#"))
+    )
     assert len(sessions) == 1
     assert sessions[0].ip == api.ip and sessions[0].device == "lectern-tests"
     assert acct.refresh_token not in sessions[0].refresh_hash
@@ -243,7 +258,9 @@ def test_password_reset_sets_the_password_once_and_signs_out_everywhere(api):
         assert api.get("/users/me/", token=a.token).status == 401
     assert api.post("/auth/login/", {"email": acct.email, "password": PASSWORD}).status == 401
     login(api, acct.email, "a brand new passphrase")
-    again = api.post("/auth/password-reset/confirm/", {"token": token, "new_password": "yet another passphrase"})
+    again = api.post(
+        "/auth/password-reset/confirm/", {"token": token, "new_password": "yet another passphrase"}
+    )
     assert again.status == 401
     assert sent_emails(acct.email)[-1]["subject"] == "Your Lectern password was changed"
 

@@ -1,4 +1,4 @@
-"""Every route × {anonymous, forged token, expired token, a second user with the first user's
+"""Every route x {anonymous, forged token, expired token, a second user with the first user's
 ids}. Built from the route table, so a new route cannot escape it: a route with a path
 parameter this file does not know fails `test_every_parameter_is_known`."""
 
@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
-
 from lectern import secrets
+
 from tests.support.builders import verified_account
 from tools.routes import route_table
 
@@ -35,7 +35,12 @@ def _example_body(route) -> dict:
         "/users/me/change-password": {"current_password": "x" * 12, "new_password": "y" * 12},
         "/users/me/cpd-requirements": {"category": "Ethics", "hours_required": 5},
         "/users/me/cpd-requirements/{requirement_id}": {"hours_required": 7},
-        "/users/me/cpd-activities": {"title": "Talk", "category": "Ethics", "hours": 1, "completed_on": "2026-01-02"},
+        "/users/me/cpd-activities": {
+            "title": "Talk",
+            "category": "Ethics",
+            "hours": 1,
+            "completed_on": "2026-01-02",
+        },
         "/users/me/cpd-activities/{activity_id}": {"hours": 2},
     }
     return bodies.get(route.template, {})
@@ -75,17 +80,28 @@ def test_forged_and_expired_tokens_get_401(api, route):
 def test_second_user_gets_404_for_first_users_ids(api, route):
     alice = verified_account(api)
     mallory = verified_account(api)
-    req = api.post("/users/me/cpd-requirements/", {"category": "Ethics", "hours_required": 5}, token=alice.token)
+    req = api.post(
+        "/users/me/cpd-requirements/", {"category": "Ethics", "hours_required": 5}, token=alice.token
+    )
     act = api.post(
         "/users/me/cpd-activities/",
         {"title": "Talk", "category": "Ethics", "hours": 1, "completed_on": "2026-01-02"},
         token=alice.token,
     )
     sessions = api.get("/users/me/sessions/", token=alice.token).json["items"]
-    ids = {"requirement_id": req.json["uuid"], "activity_id": act.json["uuid"], "session_id": sessions[0]["uuid"]}
+    ids = {
+        "requirement_id": req.json["uuid"],
+        "activity_id": act.json["uuid"],
+        "session_id": sessions[0]["uuid"],
+    }
     r = api.call(route.method, _path(route.template, ids), _example_body(route), token=mallory.token)
     assert r.status == 404, r.json
     # ... and Alice's resource is untouched.
-    assert api.get(f"/users/me/cpd-requirements/{ids['requirement_id']}/", token=alice.token).json["hours_required"] == 5
+    assert (
+        api.get(f"/users/me/cpd-requirements/{ids['requirement_id']}/", token=alice.token).json[
+            "hours_required"
+        ]
+        == 5
+    )
     assert api.get(f"/users/me/cpd-activities/{ids['activity_id']}/", token=alice.token).json["hours"] == 1
     assert len(api.get("/users/me/sessions/", token=alice.token).json["items"]) == 1

@@ -46,7 +46,9 @@ def token(api):
 
 @pytest.mark.parametrize("route", BODY_ROUTES, ids=lambda r: f"{r.method} {r.template}")
 def test_malformed_json_is_400(api, token, route):
-    r = api.call(route.method, _fill(route.template, str(uuid.uuid4())), raw='{"email": "a@b.c",', token=token)
+    r = api.call(
+        route.method, _fill(route.template, str(uuid.uuid4())), raw='{"email": "a@b.c",', token=token
+    )
     if route.secured or r.status != 401:
         _assert_envelope(r, 400, "malformed_json")
 
@@ -78,7 +80,9 @@ def test_malformed_id_is_422_naming_the_parameter(api, token, route):
 @pytest.mark.parametrize("route", PARAM_ROUTES, ids=lambda r: f"{r.method} {r.template}")
 def test_unknown_id_is_404(api, token, route):
     bodies = {"PATCH": {}, "DELETE": None, "GET": None}
-    r = api.call(route.method, _fill(route.template, str(uuid.uuid4())), bodies.get(route.method), token=token)
+    r = api.call(
+        route.method, _fill(route.template, str(uuid.uuid4())), bodies.get(route.method), token=token
+    )
     _assert_envelope(r, 404)
 
 
@@ -89,7 +93,9 @@ def test_unknown_route_and_wrong_method(api, token):
     assert "GET" in r.headers.get("Allow", "")
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=201", "limit=abc", "cursor=forged", "cursor=" + "A" * 40])
+@pytest.mark.parametrize(
+    "query", ["limit=0", "limit=201", "limit=abc", "cursor=forged", "cursor=" + "A" * 40]
+)
 def test_bad_pagination(api, token, query):
     r = api.get("/users/me/cpd-activities/", token=token, query=query)
     assert r.status in (400, 422), r.json

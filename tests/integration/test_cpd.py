@@ -20,8 +20,13 @@ def _req(api, me, **kw):
 
 
 def _act(api, me, **kw):
-    body = {"title": "Regulatory update webinar", "category": "Ethics", "hours": 1.5, "completed_on": "2026-03-01",
-            **kw}
+    body = {
+        "title": "Regulatory update webinar",
+        "category": "Ethics",
+        "hours": 1.5,
+        "completed_on": "2026-03-01",
+        **kw,
+    }
     return api.post("/users/me/cpd-activities/", body, token=me.token)
 
 
@@ -29,7 +34,11 @@ def test_requirement_crud(api, me):
     r = _req(api, me, period_start_month=4)
     assert r.status == 201
     rid = r.json["uuid"]
-    assert r.json | {"uuid": rid} == r.json and r.json["period"] == "yearly" and r.json["period_start_month"] == 4
+    assert (
+        r.json | {"uuid": rid} == r.json
+        and r.json["period"] == "yearly"
+        and r.json["period_start_month"] == 4
+    )
     assert api.get(f"/users/me/cpd-requirements/{rid}/", token=me.token).json["hours_required"] == 5
     p = api.patch(f"/users/me/cpd-requirements/{rid}/", {"hours_required": 7.5}, token=me.token)
     assert p.status == 200 and p.json["hours_required"] == 7.5
@@ -46,10 +55,13 @@ def test_one_requirement_per_category_case_insensitively(api, me):
     assert dup.status == 409 and dup.error_code == "duplicate_category"
     other = _req(api, me, category="Clinical skills")
     assert other.status == 201
-    moved = api.patch(f"/users/me/cpd-requirements/{other.json['uuid']}/", {"category": "ETHICS"}, token=me.token)
+    moved = api.patch(
+        f"/users/me/cpd-requirements/{other.json['uuid']}/", {"category": "ETHICS"}, token=me.token
+    )
     assert moved.status == 409
-    renamed = api.patch(f"/users/me/cpd-requirements/{other.json['uuid']}/", {"category": "Leadership"},
-                        token=me.token)
+    renamed = api.patch(
+        f"/users/me/cpd-requirements/{other.json['uuid']}/", {"category": "Leadership"}, token=me.token
+    )
     assert renamed.status == 200
     assert _req(api, me, category="clinical SKILLS").status == 201  # the old category was released
 
@@ -79,8 +91,9 @@ def test_activity_crud_and_newest_first(api, me):
     assert b.json["evidence_url"] == "https://example.org/cert.pdf"
     listed = api.get("/users/me/cpd-activities/", token=me.token).json["items"]
     assert [x["title"] for x in listed] == ["Second", "First"]
-    p = api.patch(f"/users/me/cpd-activities/{a.json['uuid']}/", {"hours": 2, "notes": "with workshop"},
-                  token=me.token)
+    p = api.patch(
+        f"/users/me/cpd-activities/{a.json['uuid']}/", {"hours": 2, "notes": "with workshop"}, token=me.token
+    )
     assert p.status == 200 and p.json["hours"] == 2 and p.json["notes"] == "with workshop"
     assert api.delete(f"/users/me/cpd-activities/{a.json['uuid']}/", token=me.token).status == 204
     assert api.delete(f"/users/me/cpd-activities/{a.json['uuid']}/", token=me.token).status == 404
@@ -98,10 +111,10 @@ def test_activity_cannot_be_in_the_future_or_have_a_bad_url(api, me):
 def test_summary_adds_hours_per_category_and_period_against_requirements(api, me):
     # Requirement: 5 h of Ethics per year starting in April.
     _req(api, me, category="Ethics", hours_required=5, period_start_month=4)
-    _act(api, me, category="ethics", hours=2, completed_on="2026-04-01")      # in period 2026-04..2027-03
+    _act(api, me, category="ethics", hours=2, completed_on="2026-04-01")  # in period 2026-04..2027-03
     _act(api, me, category="Ethics ", hours=1.25, completed_on="2026-03-31")  # previous period
-    _act(api, me, category="Ethics", hours=3.5, completed_on="2026-10-15")    # in period
-    _act(api, me, category="Clinical", hours=4, completed_on="2026-06-01")    # no requirement: calendar year
+    _act(api, me, category="Ethics", hours=3.5, completed_on="2026-10-15")  # in period
+    _act(api, me, category="Clinical", hours=4, completed_on="2026-06-01")  # no requirement: calendar year
     r = api.get("/users/me/cpd-summary/", token=me.token, query={"as_of": "2026-11-01"})
     assert r.status == 200, r.json
     s = r.json

@@ -17,7 +17,9 @@ def test_me_shows_the_profile_without_secrets(api):
 
 def test_patch_me_updates_only_given_fields_and_validates_timezone(api):
     acct = verified_account(api)
-    r = api.patch("/users/me/", {"professional_title": "Consultant", "timezone": "Europe/London"}, token=acct.token)
+    r = api.patch(
+        "/users/me/", {"professional_title": "Consultant", "timezone": "Europe/London"}, token=acct.token
+    )
     assert r.status == 200
     assert r.json["professional_title"] == "Consultant" and r.json["timezone"] == "Europe/London"
     assert r.json["full_name"] == "Ada Lovelace"
@@ -31,11 +33,17 @@ def test_patch_me_updates_only_given_fields_and_validates_timezone(api):
 def test_change_password_requires_the_current_one_and_signs_out_other_sessions(api):
     acct = verified_account(api)
     other = login(api, acct.email)
-    wrong = api.post("/users/me/change-password/", {"current_password": "not it at all",
-                                                    "new_password": "new passphrase 123"}, token=acct.token)
+    wrong = api.post(
+        "/users/me/change-password/",
+        {"current_password": "not it at all", "new_password": "new passphrase 123"},
+        token=acct.token,
+    )
     assert wrong.status == 422 and wrong.json["error"]["details"][0]["field"] == "current_password"
-    ok = api.post("/users/me/change-password/", {"current_password": PASSWORD,
-                                                 "new_password": "new passphrase 123"}, token=acct.token)
+    ok = api.post(
+        "/users/me/change-password/",
+        {"current_password": PASSWORD, "new_password": "new passphrase 123"},
+        token=acct.token,
+    )
     assert ok.status == 204
     assert api.get("/users/me/", token=acct.token).status == 200  # this session stays
     assert api.get("/users/me/", token=other.token).status == 401  # the other is gone

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-
-from functions.groups import by_name
 from lectern.auth.authorizer import authorize
 from lectern.clock import SystemClock
 from lectern.errors import LecternError
+
+from functions.groups import by_name
 from local.apigw import response_body, response_headers, rest_event
 from tools.routes import match
 
@@ -76,7 +76,9 @@ class Api:
         route, allowed = match(method, path)
         if route is None and method.upper() != "OPTIONS":
             if allowed:
-                return _envelope(405, "method_not_allowed", "Method not allowed", {"Allow": ", ".join(allowed)})
+                return _envelope(
+                    405, "method_not_allowed", "Method not allowed", {"Allow": ", ".join(allowed)}
+                )
             return _envelope(404, "route_not_found", "No route matches this path.")
         authorizer = None
         if route is not None and route.secured:
@@ -85,8 +87,16 @@ class Api:
             except LecternError:
                 return _envelope(401, "unauthorized", "Authentication is required.")
         group = route.group if route else "meta"
-        event = rest_event(method, path, body=body, raw_body=raw, headers=hdrs, query=query,
-                           authorizer=authorizer, source_ip=ip or self.ip)
+        event = rest_event(
+            method,
+            path,
+            body=body,
+            raw_body=raw,
+            headers=hdrs,
+            query=query,
+            authorizer=authorizer,
+            source_ip=ip or self.ip,
+        )
         handler = importlib.import_module(by_name(group).module).lambda_handler
         resp = handler(event, FakeContext())
         return Reply(resp["statusCode"], response_headers(resp), response_body(resp))

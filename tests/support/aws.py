@@ -7,12 +7,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from moto import mock_aws
-
 from lectern import aws, secrets
 from lectern.config import get_settings, reset_settings
 from lectern.data.base import create_table
 from lectern.deps import default_deps
+from moto import mock_aws
 
 ACCOUNT = "123456789012"
 
@@ -50,9 +49,8 @@ def aws_env() -> Iterator[None]:
 
 def sent_emails(to: str | None = None) -> list[dict[str, Any]]:
     """Messages SES accepted, oldest first: to, subject, text, html."""
-    from moto.ses.models import ses_backends
-
     from lectern.integrations.mail import from_mime
+    from moto.ses.models import ses_backends
 
     out = []
     for msg in ses_backends[ACCOUNT][get_settings().region].sent_messages:

@@ -26,7 +26,12 @@ class Account:
 
 def signup(api: Api, email: str | None = None, password: str = PASSWORD, **extra: str) -> str:
     email = email or f"user{next(_n)}@example.org"
-    body = {"email": email, "password": password, "full_name": extra.pop("full_name", "Ada Lovelace"), **extra}
+    body = {
+        "email": email,
+        "password": password,
+        "full_name": extra.pop("full_name", "Ada Lovelace"),
+        **extra,
+    }
     r = api.post("/auth/signup/", body)
     assert r.status == 202, r.json
     return email

@@ -3,7 +3,6 @@ from decimal import Decimal
 
 from hypothesis import given
 from hypothesis import strategies as st
-
 from lectern.cpd.periods import category_key, period_for
 from lectern.cpd.service import Earned, Requirement, compute_summary
 
@@ -33,9 +32,16 @@ def test_category_keys_ignore_case_and_spacing():
 
 
 hours = st.decimals(min_value=Decimal("0.25"), max_value=Decimal("40"), places=2)
-earned_lists = st.lists(st.builds(Earned, st.sampled_from(["Ethics", "ethics ", "Clinical"]), hours,
-                                  st.dates(min_value=date(2024, 1, 1), max_value=date(2027, 12, 31)),
-                                  st.sampled_from(["activity", "certificate"])), max_size=30)
+earned_lists = st.lists(
+    st.builds(
+        Earned,
+        st.sampled_from(["Ethics", "ethics ", "Clinical"]),
+        hours,
+        st.dates(min_value=date(2024, 1, 1), max_value=date(2027, 12, 31)),
+        st.sampled_from(["activity", "certificate"]),
+    ),
+    max_size=30,
+)
 
 
 def _req(category="Ethics", hours_required="5", month=4):

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from lectern import cursors, ids
 from lectern.errors import InvalidCursor, InvalidToken, TooManyRequests
 
@@ -87,9 +86,8 @@ def test_password_hashing_meets_owasp_floor():
 
 
 def test_settings_refuse_weaker_argon2_than_owasp(monkeypatch):
-    from pydantic import ValidationError
-
     from lectern.config import Settings
+    from pydantic import ValidationError
 
     monkeypatch.setenv("LECTERN_ARGON2_MEMORY_KIB", "1024")
     with pytest.raises(ValidationError):
@@ -125,11 +123,21 @@ def test_importing_every_module_needs_no_environment_or_aws(monkeypatch):
         "import pkgutil, importlib, lectern\n"
         "for m in pkgutil.walk_packages(lectern.__path__, 'lectern.'):\n"
         "    importlib.import_module(m.name)\n"
-        "import functions.auth.handler, functions.users.handler, functions.meta.handler, functions.authorizer.handler\n"
+        "import functions.auth.handler, functions.users.handler\n"
+        "import functions.meta.handler, functions.authorizer.handler\n"
         "import boto3\n"
         "print('ok')\n"
     )
-    env = {"PATH": os.environ["PATH"], "PYTHONPATH": os.environ.get("PYTHONPATH", "") or ".:layers/shared/python"}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60,
-                         cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    env = {
+        "PATH": os.environ["PATH"],
+        "PYTHONPATH": os.environ.get("PYTHONPATH", "") or ".:layers/shared/python",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
+    )
     assert out.returncode == 0, out.stderr[-2000:]

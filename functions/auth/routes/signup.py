@@ -1,18 +1,20 @@
 """Signup and email verification."""
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-
-from lectern.http import request_meta
-from functions.auth.schemas import Accepted, EmailOnly, SignupRequest, TokenRequest, VerifiedResponse
 from lectern.accounts import service
 from lectern.deps import default_deps
+from lectern.http import request_meta
+
+from functions.auth.schemas import Accepted, EmailOnly, SignupRequest, TokenRequest, VerifiedResponse
 
 router = Router()
 
 SIGNUP_ACCEPTED = "If this address can be used, we have sent a confirmation link to it."
 
 
-@router.post("/auth/signup", summary="Create an account (sends a verification email)", tags=["auth"], status_code=202)
+@router.post(
+    "/auth/signup", summary="Create an account (sends a verification email)", tags=["auth"], status_code=202
+)
 def signup(body: SignupRequest) -> Accepted:
     service.signup(
         email=str(body.email),

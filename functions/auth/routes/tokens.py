@@ -1,12 +1,12 @@
 """Login, refresh-token rotation, logout."""
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-
-from functions.auth.schemas import LoginRequest, RefreshRequest, TokenResponse
 from lectern.accounts import service
 from lectern.accounts.models import TokenPair
 from lectern.deps import default_deps
 from lectern.http import BEARER, principal, request_meta
+
+from functions.auth.schemas import LoginRequest, RefreshRequest, TokenResponse
 
 router = Router()
 
@@ -23,7 +23,9 @@ def _tokens(pair: TokenPair) -> TokenResponse:
 @router.post("/auth/login", summary="Sign in: access token + rotating refresh token", tags=["auth"])
 def login(body: LoginRequest) -> TokenResponse:
     return _tokens(
-        service.login(email=str(body.email), password=body.password, meta=request_meta(router), deps=default_deps())
+        service.login(
+            email=str(body.email), password=body.password, meta=request_meta(router), deps=default_deps()
+        )
     )
 
 
@@ -33,10 +35,16 @@ def login(body: LoginRequest) -> TokenResponse:
     tags=["auth"],
 )
 def refresh(body: RefreshRequest) -> TokenResponse:
-    return _tokens(service.refresh(refresh_token=body.refresh_token, meta=request_meta(router), deps=default_deps()))
+    return _tokens(
+        service.refresh(refresh_token=body.refresh_token, meta=request_meta(router), deps=default_deps())
+    )
 
 
-@router.post("/auth/logout", summary="Sign out of the current session", tags=["auth"], status_code=204, security=BEARER)
+@router.post(
+    "/auth/logout", summary="Sign out of the current session", tags=["auth"], status_code=204, security=BEARER
+)
 def logout() -> None:
     me = principal(router)
-    service.logout(user_id=me.user_id, session_id=me.session_id, meta=request_meta(router), deps=default_deps())
+    service.logout(
+        user_id=me.user_id, session_id=me.session_id, meta=request_meta(router), deps=default_deps()
+    )

@@ -1,15 +1,15 @@
 """Health, the OpenAPI document and Swagger UI (assets served from the function: works offline)."""
 
-
 import functools
 import mimetypes
 from pathlib import Path
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from lectern.errors import NotFound
 
 from functions.meta.schemas import Health
-from lectern.errors import NotFound
 
 router = Router()
 
@@ -40,13 +40,16 @@ def health() -> Health:
     return Health(status="ok")
 
 
-@router.get("/openapi.json", summary="The OpenAPI 3 document of the whole API", tags=["meta"],
-            include_in_schema=False)
+@router.get(
+    "/openapi.json", summary="The OpenAPI 3 document of the whole API", tags=["meta"], include_in_schema=False
+)
 def openapi() -> Response[str]:
     return Response(200, "application/json", _openapi())
 
 
-@router.get("/docs", summary="Interactive API documentation (Swagger UI)", tags=["meta"], include_in_schema=False)
+@router.get(
+    "/docs", summary="Interactive API documentation (Swagger UI)", tags=["meta"], include_in_schema=False
+)
 def docs() -> Response[str]:
     return Response(200, "text/html; charset=utf-8", _DOCS_HTML)
 
@@ -60,7 +63,5 @@ def docs_asset(asset: str) -> Response[str]:
     path = Path(str(swagger_ui_bundle.swagger_ui_path)) / asset
     ctype = mimetypes.guess_type(asset)[0] or "application/octet-stream"
     data = path.read_bytes()
-    body: str | bytes = data if ctype.startswith("image/") else data.decode()
+    body: Any = data if ctype.startswith("image/") else data.decode()
     return Response(200, ctype, body, headers={"Cache-Control": "public, max-age=86400"})
-
-

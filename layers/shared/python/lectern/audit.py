@@ -71,6 +71,10 @@ def _to_domain(item: AuditItem) -> AuditEntry:
 
 def for_resource(resource_type: str, resource_id: str, page: PageRequest, scope: str) -> Page[AuditEntry]:
     got = query_page(
-        AuditItem.query, page, scope, hash_key=f"AUDIT#{resource_type}#{resource_id}", scan_index_forward=False
+        AuditItem.query,
+        page,
+        scope,
+        hash_key=f"AUDIT#{resource_type}#{resource_id}",
+        scan_index_forward=False,
     )
     return got.map(_to_domain)

@@ -38,7 +38,7 @@ from lectern.request import RequestMeta
 logger = logging.getLogger("lectern.http")
 
 API_PREFIX = "/api/v1"
-BEARER = [{"bearerAuth": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 T = TypeVar("T")
 
@@ -55,7 +55,9 @@ class ErrorEnvelope(BaseModel):
 
 class Page(BaseModel, Generic[T]):
     items: list[T]
-    next_cursor: str | None = Field(default=None, description="Opaque cursor for the next page; null at the end")
+    next_cursor: str | None = Field(
+        default=None, description="Opaque cursor for the next page; null at the end"
+    )
 
 
 class Message(BaseModel):
@@ -79,7 +81,11 @@ class Principal:
 
 
 def error_response(
-    status: int, code: str, message: str, details: Sequence[dict[str, Any]] = (), headers: dict[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    details: Sequence[dict[str, Any]] = (),
+    headers: dict[str, str] | None = None,
 ) -> Response:
     body = {"error": {"code": code, "message": message, "details": list(details)}}
     return Response(status, "application/json", json.dumps(body), headers=headers or {})
@@ -212,7 +218,11 @@ def build_app(*routers: Router, strip_prefix: str = API_PREFIX) -> LecternResolv
         if any(e.get("type") == "json_invalid" for e in errors):
             return error_response(400, "malformed_json", "The request body is not valid JSON.")
         details = [
-            {"field": _field_name(e.get("loc", ())), "code": e.get("type", "invalid"), "message": e.get("msg", "")}
+            {
+                "field": _field_name(e.get("loc", ())),
+                "code": e.get("type", "invalid"),
+                "message": e.get("msg", ""),
+            }
             for e in errors
         ]
         fields = ", ".join(sorted({d["field"] for d in details}))

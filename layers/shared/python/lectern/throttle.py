@@ -42,7 +42,7 @@ class FailureCounter:
         pk, sk = self.key(key, now)
         expires = datetime.fromtimestamp(self.window(now) + 2 * self.window_seconds, UTC)
         return FailureWindowItem(pk, sk), [
-            FailureWindowItem.count.add(1),
+            FailureWindowItem.failures.add(1),
             FailureWindowItem.ttl.set(expires),
             # An update that creates the item must also write the discriminator.
             FailureWindowItem.entity.set(FailureWindowItem),
@@ -56,7 +56,7 @@ class FailureCounter:
 def check_failures(checks: Sequence[tuple[FailureCounter, str]], now: datetime, message: str) -> None:
     """Raise 429 if any counter has reached its limit in the current window (one BatchGetItem)."""
     keys = [c.key(k, now) for c, k in checks]
-    counts = {(i.pk, i.sk): int(i.count or 0) for i in FailureWindowItem.batch_get(keys)}
+    counts = {(i.pk, i.sk): int(i.failures or 0) for i in FailureWindowItem.batch_get(keys)}
     for (counter, _), key in zip(checks, keys, strict=True):
         if counts.get(key, 0) >= counter.limit:
             raise TooManyRequests(counter.retry_after(now), message)
@@ -78,6 +78,7 @@ class TokenBucket:
         pk, sk = TokenBucketItem.key(self.scope, key)
         now_ms = int(now.timestamp() * 1000)
         for _ in range(attempts):
+            condition: Any
             try:
                 current = TokenBucketItem.get(pk, sk, consistent_read=True)
                 elapsed = max(0, now_ms - int(current.refilled_at_ms)) / 1000

@@ -26,8 +26,11 @@ def verify_email(to: str, name: str, token: str) -> Email:
     return _wrap(
         to,
         "Confirm your email address",
-        [f"Hello {name},", "Confirm your email address to finish setting up your Lectern account.",
-         "The link is valid for 24 hours."],
+        [
+            f"Hello {name},",
+            "Confirm your email address to finish setting up your Lectern account.",
+            "The link is valid for 24 hours.",
+        ],
         _link("/verify-email", token),
         "Confirm my email",
     )
@@ -37,9 +40,12 @@ def already_registered(to: str, name: str) -> Email:
     return _wrap(
         to,
         "You already have a Lectern account",
-        [f"Hello {name},", "Someone (probably you) tried to create a Lectern account with this address, "
-         "which already has one. You can sign in, or reset your password if you have forgotten it.",
-         "If this was not you, you can ignore this message."],
+        [
+            f"Hello {name},",
+            "Someone (probably you) tried to create a Lectern account with this address, "
+            "which already has one. You can sign in, or reset your password if you have forgotten it.",
+            "If this was not you, you can ignore this message.",
+        ],
         f"{get_settings().app_base_url.rstrip('/')}/login",
         "Sign in",
     )
@@ -49,8 +55,12 @@ def password_reset(to: str, name: str, token: str) -> Email:
     return _wrap(
         to,
         "Reset your Lectern password",
-        [f"Hello {name},", "We received a request to reset your password. The link is valid for one hour "
-         "and can be used once.", "If you did not ask for this, ignore this message: your password is unchanged."],
+        [
+            f"Hello {name},",
+            "We received a request to reset your password. The link is valid for one hour "
+            "and can be used once.",
+            "If you did not ask for this, ignore this message: your password is unchanged.",
+        ],
         _link("/reset-password", token),
         "Choose a new password",
     )
@@ -60,6 +70,9 @@ def password_changed(to: str, name: str) -> Email:
     return _wrap(
         to,
         "Your Lectern password was changed",
-        [f"Hello {name},", "The password of your Lectern account was just changed and your other sessions "
-         "were signed out.", "If this was not you, reset your password now and contact support."],
+        [
+            f"Hello {name},",
+            "The password of your Lectern account was just changed and your other sessions were signed out.",
+            "If this was not you, reset your password now and contact support.",
+        ],
     )

@@ -34,7 +34,7 @@ from lectern.errors import (
 )
 from lectern.ids import new_secret_token, token_hash
 from lectern.integrations.bus import DomainEvent
-from lectern.throttle import FailureCounter
+from lectern.throttle import FailureCounter, check_failures
 
 VERIFY_TTL = timedelta(hours=24)
 RESET_TTL = timedelta(hours=1)
@@ -48,9 +48,13 @@ def normalise_email(email: str) -> str:
 
 def check_password_policy(password: str, email: str, field: str = "password") -> None:
     if len(password) < passwords.MIN_LENGTH:
-        raise ValidationFailed.field(field, f"must be at least {passwords.MIN_LENGTH} characters", code="too_short")
+        raise ValidationFailed.field(
+            field, f"must be at least {passwords.MIN_LENGTH} characters", code="too_short"
+        )
     if len(password) > passwords.MAX_LENGTH:
-        raise ValidationFailed.field(field, f"must be at most {passwords.MAX_LENGTH} characters", code="too_long")
+        raise ValidationFailed.field(
+            field, f"must be at most {passwords.MAX_LENGTH} characters", code="too_long"
+        )
     if password.strip().lower() == email or password.strip() == "":
         raise ValidationFailed.field(field, "must not be your email address", code="too_weak")
 
@@ -85,7 +89,9 @@ def _user_by_email(email: str) -> UserItem | None:
         return None
 
 
-def _one_time_token(purpose: str, user: UserItem, now: datetime, ttl: timedelta) -> tuple[str, OneTimeTokenItem]:
+def _one_time_token(
+    purpose: str, user: UserItem, now: datetime, ttl: timedelta
+) -> tuple[str, OneTimeTokenItem]:
     token = new_secret_token()
     expires = now + ttl
     item = OneTimeTokenItem(
@@ -161,8 +167,13 @@ def signup(
             t.save(token_item)
             t.save(
                 audit.entry(
-                    action="lectern.user.signed_up", actor_id=user_id, resource_type="user",
-                    resource_id=user_id, at=now, entry_id=deps.ids(), ip=meta.ip,
+                    action="lectern.user.signed_up",
+                    actor_id=user_id,
+                    resource_type="user",
+                    resource_id=user_id,
+                    at=now,
+                    entry_id=deps.ids(),
+                    ip=meta.ip,
                 )
             )
     except TransactWriteError as exc:
@@ -186,7 +197,6 @@ def resend_verification(*, email: str, deps: Deps) -> None:
     email = normalise_email(email)
     now = deps.clock.now()
     counter = _reset_counter()
-    from lectern.throttle import check_failures
 
     check_failures([(counter, f"verify:{email}")], now, "Too many emails requested; try again later.")
     user = _user_by_email(email)
@@ -209,13 +219,21 @@ def verify_email(*, token: str, meta: RequestMeta, deps: Deps) -> User:
             t.delete(item, condition=OneTimeTokenItem.pk.exists())
             t.update(
                 user,
-                actions=[UserItem.email_verified_at.set(user.email_verified_at or now), UserItem.updated_at.set(now)],
+                actions=[
+                    UserItem.email_verified_at.set(user.email_verified_at or now),
+                    UserItem.updated_at.set(now),
+                ],
                 condition=UserItem.email == item.email,
             )
             t.save(
                 audit.entry(
-                    action="lectern.user.email_verified", actor_id=user.user_id, resource_type="user",
-                    resource_id=user.user_id, at=now, entry_id=deps.ids(), ip=meta.ip,
+                    action="lectern.user.email_verified",
+                    actor_id=user.user_id,
+                    resource_type="user",
+                    resource_id=user.user_id,
+                    at=now,
+                    entry_id=deps.ids(),
+                    ip=meta.ip,
                 )
             )
     except TransactWriteError as exc:
@@ -250,7 +268,7 @@ def login(*, email: str, password: str, meta: RequestMeta, deps: Deps) -> TokenP
     found = {(i.pk, i.sk): i for i in TableItem.batch_get([claim_key, account_key, ip_key])}
     for counter, key in ((account_counter, account_key), (ip_counter, ip_key)):
         window = found.get(key)
-        if isinstance(window, FailureWindowItem) and int(window.count or 0) >= counter.limit:
+        if isinstance(window, FailureWindowItem) and int(window.failures or 0) >= counter.limit:
             raise TooManyRequests(
                 counter.retry_after(now), "Too many failed sign-in attempts; try again later."
             )
@@ -302,8 +320,13 @@ def _open_session(user: UserItem, meta: RequestMeta, deps: Deps, now: datetime) 
         t.save(session, condition=SessionItem.pk.does_not_exist())
         t.save(
             audit.entry(
-                action="lectern.session.created", actor_id=user.user_id, resource_type="user",
-                resource_id=user.user_id, at=now, entry_id=deps.ids(), ip=meta.ip,
+                action="lectern.session.created",
+                actor_id=user.user_id,
+                resource_type="user",
+                resource_id=user.user_id,
+                at=now,
+                entry_id=deps.ids(),
+                ip=meta.ip,
                 details={"session_id": session_id},
             )
         )
@@ -315,7 +338,9 @@ def refresh(*, refresh_token: str, meta: RequestMeta, deps: Deps) -> TokenPair:
     now = deps.clock.now()
     presented = RefreshToken.decode(refresh_token)
     try:
-        session = SessionItem.get(*SessionItem.key(presented.user_id, presented.session_id), consistent_read=True)
+        session = SessionItem.get(
+            *SessionItem.key(presented.user_id, presented.session_id), consistent_read=True
+        )
     except SessionItem.DoesNotExist as exc:
         raise InvalidToken("The refresh token is invalid or the session has ended.") from exc
     presented_hash = token_hash(presented.secret)
@@ -323,17 +348,23 @@ def refresh(*, refresh_token: str, meta: RequestMeta, deps: Deps) -> TokenPair:
         # A rotated-away token came back: someone holds a copy. End the whole session.
         session.delete()
         audit.record(
-            action="lectern.session.refresh_reuse_detected", actor_id=session.user_id, resource_type="user",
-            resource_id=session.user_id, at=now, entry_id=deps.ids(), ip=meta.ip,
+            action="lectern.session.refresh_reuse_detected",
+            actor_id=session.user_id,
+            resource_type="user",
+            resource_id=session.user_id,
+            at=now,
+            entry_id=deps.ids(),
+            ip=meta.ip,
             details={"session_id": session.session_id},
         )
         raise InvalidToken(
-            "This refresh token was already used; the session has been signed out.", code="refresh_token_reused"
+            "This refresh token was already used; the session has been signed out.",
+            code="refresh_token_reused",
         )
     if presented_hash != session.refresh_hash or (session.ttl and session.ttl <= now):
         raise InvalidToken("The refresh token is invalid or the session has ended.")
     new = RefreshToken.new(session.user_id, session.session_id)
-    used = [*(session.used_hashes or []), presented_hash][-MAX_USED_HASHES:]
+    used: list[Any] = [*(session.used_hashes or []), presented_hash][-MAX_USED_HASHES:]
     ttl = now + timedelta(days=get_settings().refresh_token_ttl_days)
     try:
         session.update(
@@ -355,7 +386,9 @@ def refresh(*, refresh_token: str, meta: RequestMeta, deps: Deps) -> TokenPair:
 
 
 def logout(*, user_id: str, session_id: str, meta: RequestMeta, deps: Deps) -> None:
-    revoke_session(user_id=user_id, session_id=session_id, meta=meta, deps=deps, action="lectern.session.logged_out")
+    revoke_session(
+        user_id=user_id, session_id=session_id, meta=meta, deps=deps, action="lectern.session.logged_out"
+    )
 
 
 # ---------------------------------------------------------------- passwords
@@ -368,7 +401,7 @@ def request_password_reset(*, email: str, meta: RequestMeta, deps: Deps) -> None
     window_key, claim_key = counter.key(email, now), EmailClaimItem.key(email)
     found = {(i.pk, i.sk): i for i in TableItem.batch_get([window_key, claim_key])}
     window = found.get(window_key)
-    if isinstance(window, FailureWindowItem) and int(window.count or 0) >= counter.limit:
+    if isinstance(window, FailureWindowItem) and int(window.failures or 0) >= counter.limit:
         return  # silently: a 429 only for real accounts would leak which emails exist
     claim = found.get(claim_key)
     if not isinstance(claim, EmailClaimItem):
@@ -384,8 +417,13 @@ def request_password_reset(*, email: str, meta: RequestMeta, deps: Deps) -> None
         t.save(item)
         t.save(
             audit.entry(
-                action="lectern.user.password_reset_requested", actor_id=None, resource_type="user",
-                resource_id=user.user_id, at=now, entry_id=deps.ids(), ip=meta.ip,
+                action="lectern.user.password_reset_requested",
+                actor_id=None,
+                resource_type="user",
+                resource_id=user.user_id,
+                at=now,
+                entry_id=deps.ids(),
+                ip=meta.ip,
             )
         )
     deps.mailer.send(emails.password_reset(email, user.full_name, token))
@@ -413,8 +451,13 @@ def confirm_password_reset(*, token: str, new_password: str, meta: RequestMeta, 
             t.update(user, actions=actions)
             t.save(
                 audit.entry(
-                    action="lectern.user.password_reset", actor_id=user.user_id, resource_type="user",
-                    resource_id=user.user_id, at=now, entry_id=deps.ids(), ip=meta.ip,
+                    action="lectern.user.password_reset",
+                    actor_id=user.user_id,
+                    resource_type="user",
+                    resource_id=user.user_id,
+                    at=now,
+                    entry_id=deps.ids(),
+                    ip=meta.ip,
                 )
             )
     except TransactWriteError as exc:
@@ -434,7 +477,9 @@ def change_password(
         raise ValidationFailed.field("current_password", "is incorrect", code="incorrect")
     check_password_policy(new_password, user.email, "new_password")
     if current_password == new_password:
-        raise ValidationFailed.field("new_password", "must differ from the current password", code="unchanged")
+        raise ValidationFailed.field(
+            "new_password", "must differ from the current password", code="unchanged"
+        )
     with tx.write() as t:
         t.update(
             user,
@@ -447,8 +492,13 @@ def change_password(
         )
         t.save(
             audit.entry(
-                action="lectern.user.password_changed", actor_id=user_id, resource_type="user",
-                resource_id=user_id, at=now, entry_id=deps.ids(), ip=meta.ip,
+                action="lectern.user.password_changed",
+                actor_id=user_id,
+                resource_type="user",
+                resource_id=user_id,
+                at=now,
+                entry_id=deps.ids(),
+                ip=meta.ip,
             )
         )
     _revoke_sessions(user_id, keep=session_id)
@@ -474,8 +524,13 @@ def update_profile(*, user_id: str, changes: dict[str, Any], meta: RequestMeta, 
             t.update(user, actions=actions, condition=UserItem.pk.exists())
             t.save(
                 audit.entry(
-                    action="lectern.user.profile_updated", actor_id=user_id, resource_type="user",
-                    resource_id=user_id, at=now, entry_id=deps.ids(), ip=meta.ip,
+                    action="lectern.user.profile_updated",
+                    actor_id=user_id,
+                    resource_type="user",
+                    resource_id=user_id,
+                    at=now,
+                    entry_id=deps.ids(),
+                    ip=meta.ip,
                     details={"fields": ",".join(sorted(changes))},
                 )
             )
@@ -507,15 +562,20 @@ def revoke_session(
             t.delete(SessionItem(*SessionItem.key(user_id, session_id)), condition=SessionItem.pk.exists())
             t.save(
                 audit.entry(
-                    action=action, actor_id=user_id, resource_type="user", resource_id=user_id, at=now,
-                    entry_id=deps.ids(), ip=meta.ip, details={"session_id": session_id},
+                    action=action,
+                    actor_id=user_id,
+                    resource_type="user",
+                    resource_id=user_id,
+                    at=now,
+                    entry_id=deps.ids(),
+                    ip=meta.ip,
+                    details={"session_id": session_id},
                 )
             )
     except TransactWriteError as exc:
         if tx.cancelled_by_condition(exc):
             raise NotFound("The session does not exist.") from exc
         raise
-
 
 
 __all__ = [

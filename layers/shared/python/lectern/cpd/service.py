@@ -6,7 +6,6 @@ if a user has more than 1 MB of CPD records).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -41,8 +40,15 @@ class Requirement:
 
     @classmethod
     def of(cls, i: CpdRequirementItem) -> Requirement:
-        return cls(i.requirement_id, i.category, _hours(i.hours_required), i.period, int(i.period_start_month),
-                   i.created_at, i.updated_at)
+        return cls(
+            i.requirement_id,
+            i.category,
+            _hours(i.hours_required),
+            i.period,
+            int(i.period_start_month),
+            i.created_at,
+            i.updated_at,
+        )
 
 
 @dataclass(frozen=True)
@@ -60,16 +66,27 @@ class Activity:
 
     @classmethod
     def of(cls, i: CpdActivityItem) -> Activity:
-        return cls(i.activity_id, i.title, i.provider or "", i.category, _hours(i.hours),
-                   date.fromisoformat(i.completed_on), i.notes or "", i.evidence_url, i.created_at, i.updated_at)
+        return cls(
+            i.activity_id,
+            i.title,
+            i.provider or "",
+            i.category,
+            _hours(i.hours),
+            date.fromisoformat(i.completed_on),
+            i.notes or "",
+            i.evidence_url,
+            i.created_at,
+            i.updated_at,
+        )
 
 
 # ---------------------------------------------------------------- requirements
 
 
 def _claim(user_id: str, category: str, requirement_id: str) -> CpdCategoryClaimItem:
-    return CpdCategoryClaimItem(*CpdCategoryClaimItem.key(user_id, category_key(category)),
-                                requirement_id=requirement_id)
+    return CpdCategoryClaimItem(
+        *CpdCategoryClaimItem.key(user_id, category_key(category)), requirement_id=requirement_id
+    )
 
 
 def _duplicate(category: str) -> Conflict:
@@ -81,23 +98,44 @@ def _duplicate(category: str) -> Conflict:
 
 
 def create_requirement(
-    *, user_id: str, category: str, hours_required: Decimal, period: str, period_start_month: int,
-    meta: RequestMeta, deps: Deps,
+    *,
+    user_id: str,
+    category: str,
+    hours_required: Decimal,
+    period: str,
+    period_start_month: int,
+    meta: RequestMeta,
+    deps: Deps,
 ) -> Requirement:
     now = deps.clock.now()
     rid = deps.ids()
     item = CpdRequirementItem(
-        *CpdRequirementItem.key(user_id, rid), requirement_id=rid, user_id=user_id, category=category,
-        category_key=category_key(category), hours_required=float(hours_required), period=period,
-        period_start_month=period_start_month, created_at=now, updated_at=now,
+        *CpdRequirementItem.key(user_id, rid),
+        requirement_id=rid,
+        user_id=user_id,
+        category=category,
+        category_key=category_key(category),
+        hours_required=float(hours_required),
+        period=period,
+        period_start_month=period_start_month,
+        created_at=now,
+        updated_at=now,
     )
     try:
         with tx.write() as t:
             t.save(_claim(user_id, category, rid), condition=CpdCategoryClaimItem.pk.does_not_exist())
             t.save(item)
-            t.save(audit.entry(action="lectern.cpd.requirement_created", actor_id=user_id,
-                               resource_type="cpd_requirement", resource_id=rid, at=now, entry_id=deps.ids(),
-                               ip=meta.ip))
+            t.save(
+                audit.entry(
+                    action="lectern.cpd.requirement_created",
+                    actor_id=user_id,
+                    resource_type="cpd_requirement",
+                    resource_id=rid,
+                    at=now,
+                    entry_id=deps.ids(),
+                    ip=meta.ip,
+                )
+            )
     except TransactWriteError as exc:
         if tx.cancelled_by_condition(exc):
             raise _duplicate(category) from exc
@@ -117,8 +155,13 @@ def get_requirement(user_id: str, requirement_id: str) -> Requirement:
 
 
 def list_requirements(user_id: str, page: PageRequest) -> Page[Requirement]:
-    got = query_page(CpdRequirementItem.query, page, f"cpdreq:{user_id}", hash_key=f"USER#{user_id}",
-                     range_key_condition=CpdRequirementItem.sk.startswith(CpdRequirementItem.PREFIX))
+    got = query_page(
+        CpdRequirementItem.query,
+        page,
+        f"cpdreq:{user_id}",
+        hash_key=f"USER#{user_id}",
+        range_key_condition=CpdRequirementItem.sk.startswith(CpdRequirementItem.PREFIX),
+    )
     return got.map(Requirement.of)
 
 
@@ -132,20 +175,30 @@ def update_requirement(
     changes = {k: float(v) if isinstance(v, Decimal) else v for k, v in changes.items()}
     actions = [getattr(CpdRequirementItem, k).set(v) for k, v in changes.items()]
     actions.append(CpdRequirementItem.updated_at.set(now))
-    new_category = changes.get("category")
-    moving = new_category is not None and category_key(new_category) != item.category_key
-    if new_category is not None:
-        actions.append(CpdRequirementItem.category_key.set(category_key(new_category)))
+    new_category: str = changes.get("category") or item.category
+    moving = category_key(new_category) != item.category_key
+    actions.append(CpdRequirementItem.category_key.set(category_key(new_category)))
     try:
         with tx.write() as t:
             if moving:
                 t.delete(CpdCategoryClaimItem(*CpdCategoryClaimItem.key(user_id, item.category_key)))
-                t.save(_claim(user_id, new_category, requirement_id),
-                       condition=CpdCategoryClaimItem.pk.does_not_exist())
+                t.save(
+                    _claim(user_id, new_category, requirement_id),
+                    condition=CpdCategoryClaimItem.pk.does_not_exist(),
+                )
             t.update(item, actions=actions, condition=CpdRequirementItem.updated_at == item.updated_at)
-            t.save(audit.entry(action="lectern.cpd.requirement_updated", actor_id=user_id,
-                               resource_type="cpd_requirement", resource_id=requirement_id, at=now,
-                               entry_id=deps.ids(), ip=meta.ip, details={"fields": ",".join(sorted(changes))}))
+            t.save(
+                audit.entry(
+                    action="lectern.cpd.requirement_updated",
+                    actor_id=user_id,
+                    resource_type="cpd_requirement",
+                    resource_id=requirement_id,
+                    at=now,
+                    entry_id=deps.ids(),
+                    ip=meta.ip,
+                    details={"fields": ",".join(sorted(changes))},
+                )
+            )
     except TransactWriteError as exc:
         if tx.cancelled_by_condition(exc):
             if moving:
@@ -165,9 +218,17 @@ def delete_requirement(*, user_id: str, requirement_id: str, meta: RequestMeta, 
     with tx.write() as t:
         t.delete(item)
         t.delete(CpdCategoryClaimItem(*CpdCategoryClaimItem.key(user_id, item.category_key)))
-        t.save(audit.entry(action="lectern.cpd.requirement_deleted", actor_id=user_id,
-                           resource_type="cpd_requirement", resource_id=requirement_id, at=now,
-                           entry_id=deps.ids(), ip=meta.ip))
+        t.save(
+            audit.entry(
+                action="lectern.cpd.requirement_deleted",
+                actor_id=user_id,
+                resource_type="cpd_requirement",
+                resource_id=requirement_id,
+                at=now,
+                entry_id=deps.ids(),
+                ip=meta.ip,
+            )
+        )
 
 
 # ---------------------------------------------------------------- activities
@@ -178,15 +239,33 @@ def create_activity(*, user_id: str, data: dict[str, Any], meta: RequestMeta, de
     _check_not_future(data["completed_on"], now)
     aid = deps.ids()
     item = CpdActivityItem(
-        *CpdActivityItem.key(user_id, aid), activity_id=aid, user_id=user_id, title=data["title"],
-        provider=data.get("provider", ""), category=data["category"], category_key=category_key(data["category"]),
-        hours=float(data["hours"]), completed_on=data["completed_on"].isoformat(), notes=data.get("notes", ""),
-        evidence_url=data.get("evidence_url"), created_at=now, updated_at=now,
+        *CpdActivityItem.key(user_id, aid),
+        activity_id=aid,
+        user_id=user_id,
+        title=data["title"],
+        provider=data.get("provider", ""),
+        category=data["category"],
+        category_key=category_key(data["category"]),
+        hours=float(data["hours"]),
+        completed_on=data["completed_on"].isoformat(),
+        notes=data.get("notes", ""),
+        evidence_url=data.get("evidence_url"),
+        created_at=now,
+        updated_at=now,
     )
     with tx.write() as t:
         t.save(item)
-        t.save(audit.entry(action="lectern.cpd.activity_logged", actor_id=user_id, resource_type="cpd_activity",
-                           resource_id=aid, at=now, entry_id=deps.ids(), ip=meta.ip))
+        t.save(
+            audit.entry(
+                action="lectern.cpd.activity_logged",
+                actor_id=user_id,
+                resource_type="cpd_activity",
+                resource_id=aid,
+                at=now,
+                entry_id=deps.ids(),
+                ip=meta.ip,
+            )
+        )
     return Activity.of(item)
 
 
@@ -207,9 +286,14 @@ def get_activity(user_id: str, activity_id: str) -> Activity:
 
 
 def list_activities(user_id: str, page: PageRequest) -> Page[Activity]:
-    got = query_page(CpdActivityItem.query, page, f"cpdact:{user_id}", hash_key=f"USER#{user_id}",
-                     range_key_condition=CpdActivityItem.sk.startswith(CpdActivityItem.PREFIX),
-                     scan_index_forward=False)
+    got = query_page(
+        CpdActivityItem.query,
+        page,
+        f"cpdact:{user_id}",
+        hash_key=f"USER#{user_id}",
+        range_key_condition=CpdActivityItem.sk.startswith(CpdActivityItem.PREFIX),
+        scan_index_forward=False,
+    )
     return got.map(Activity.of)
 
 
@@ -230,9 +314,18 @@ def update_activity(
     actions.append(CpdActivityItem.updated_at.set(now))
     with tx.write() as t:
         t.update(item, actions=actions, condition=CpdActivityItem.pk.exists())
-        t.save(audit.entry(action="lectern.cpd.activity_updated", actor_id=user_id, resource_type="cpd_activity",
-                           resource_id=activity_id, at=now, entry_id=deps.ids(), ip=meta.ip,
-                           details={"fields": ",".join(sorted(changes))}))
+        t.save(
+            audit.entry(
+                action="lectern.cpd.activity_updated",
+                actor_id=user_id,
+                resource_type="cpd_activity",
+                resource_id=activity_id,
+                at=now,
+                entry_id=deps.ids(),
+                ip=meta.ip,
+                details={"fields": ",".join(sorted(changes))},
+            )
+        )
     for k, v in changes.items():
         setattr(item, k, v)
     item.updated_at = now
@@ -243,11 +336,21 @@ def delete_activity(*, user_id: str, activity_id: str, meta: RequestMeta, deps: 
     now = deps.clock.now()
     try:
         with tx.write() as t:
-            t.delete(CpdActivityItem(*CpdActivityItem.key(user_id, activity_id)),
-                     condition=CpdActivityItem.pk.exists())
-            t.save(audit.entry(action="lectern.cpd.activity_deleted", actor_id=user_id,
-                               resource_type="cpd_activity", resource_id=activity_id, at=now, entry_id=deps.ids(),
-                               ip=meta.ip))
+            t.delete(
+                CpdActivityItem(*CpdActivityItem.key(user_id, activity_id)),
+                condition=CpdActivityItem.pk.exists(),
+            )
+            t.save(
+                audit.entry(
+                    action="lectern.cpd.activity_deleted",
+                    actor_id=user_id,
+                    resource_type="cpd_activity",
+                    resource_id=activity_id,
+                    at=now,
+                    entry_id=deps.ids(),
+                    ip=meta.ip,
+                )
+            )
     except TransactWriteError as exc:
         if tx.cancelled_by_condition(exc):
             raise NotFound("The CPD activity does not exist.") from exc
@@ -332,11 +435,15 @@ def compute_summary(requirements: list[Requirement], earned: list[Earned], as_of
         hours = got.hours if got else Decimal("0.00")
         remaining = max(Decimal("0.00"), r.hours_required - hours)
         pct = 100 if r.hours_required == 0 else min(100, int(hours * 100 / r.hours_required))
-        out.requirements.append(RequirementProgress(r, start, end, hours, remaining, pct, hours >= r.hours_required))
+        out.requirements.append(
+            RequirementProgress(r, start, end, hours, remaining, pct, hours >= r.hours_required)
+        )
     year_start, year_end = period_for(as_of, 1)
     out.total_hours_current_year = sum(
         (e.hours for e in earned if year_start <= e.on <= year_end), Decimal("0.00")
     )
-    out.categories = sorted(buckets.values(), key=lambda c: (c.period_start, c.category.casefold()), reverse=True)
+    out.categories = sorted(
+        buckets.values(), key=lambda c: (c.period_start, c.category.casefold()), reverse=True
+    )
     out.requirements.sort(key=lambda p: p.requirement.category.casefold())
     return out

@@ -51,9 +51,9 @@ class TableItem(Model):
 
     class Meta:
         # Bound to the deployment's table on first use (see _get_connection): no env read at import.
-        table_name = "lectern"
-        region = None
-        host = None
+        table_name: str = "lectern"
+        region: str | None = None
+        host: str | None = None
         billing_mode = "PAY_PER_REQUEST"
 
     pk = UnicodeAttribute(hash_key=True, attr_name="PK")

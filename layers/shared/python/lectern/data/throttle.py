@@ -14,7 +14,7 @@ from lectern.data.base import TableItem
 
 
 class FailureWindowItem(TableItem, discriminator="FailureWindow"):
-    count = NumberAttribute(default=0)
+    failures = NumberAttribute(default=0)
 
     @staticmethod
     def key(scope: str, key: str, window_start: int) -> tuple[str, str]:

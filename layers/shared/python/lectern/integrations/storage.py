@@ -48,7 +48,9 @@ def scoped_key(scope: str, *parts: str) -> str:
     return "/".join([scope.strip("/"), *(safe_name(p) for p in parts)])
 
 
-def presign_get(key: str, now: datetime, *, ttl: int = DOWNLOAD_TTL_SECONDS, filename: str | None = None) -> PresignedGet:
+def presign_get(
+    key: str, now: datetime, *, ttl: int = DOWNLOAD_TTL_SECONDS, filename: str | None = None
+) -> PresignedGet:
     ttl = min(ttl, MAX_TTL_SECONDS)
     params: dict[str, Any] = {"Bucket": get_settings().files_bucket, "Key": key}
     if filename:
@@ -82,4 +84,6 @@ def presign_post(
         ],
         ExpiresIn=ttl,
     )
-    return PresignedPost(url=post["url"], fields=post["fields"], key=key, expires_at=now + timedelta(seconds=ttl))
+    return PresignedPost(
+        url=post["url"], fields=post["fields"], key=key, expires_at=now + timedelta(seconds=ttl)
+    )
