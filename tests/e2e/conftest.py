@@ -89,7 +89,9 @@ def api_server() -> Iterator[str]:
             except requests.RequestException:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"local server not healthy after {START_TIMEOUT:.0f}s:\n{_tail(log_file)}", pytrace=False)
+                pytest.fail(
+                    f"local server not healthy after {START_TIMEOUT:.0f}s:\n{_tail(log_file)}", pytrace=False
+                )
             time.sleep(0.1)
         yield base
     finally:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from werkzeug.test import Client
 
-from local.routes import Route, RouteTable, from_shared
+from local.routes import Route, RouteTable, from_infra
 from local.runtime import Function
 from local.server import Gateway
 
@@ -44,7 +44,11 @@ class Recorder:
             raise self.exc
         if self.response is not None:
             return self.response
-        return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": json.dumps({"ok": True})}
+        return {
+            "statusCode": 200,
+            "headers": {"Content-Type": "application/json"},
+            "body": json.dumps({"ok": True}),
+        }
 
 
 def authorizer(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -52,7 +56,7 @@ def authorizer(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if token == "Bearer boom":
         raise RuntimeError("authorizer bug")
     if token not in ("Bearer good", "Bearer wrong-stage"):
-        raise Exception("Unauthorized")  # noqa: TRY002 - the API Gateway contract
+        raise Exception("Unauthorized")  # the API Gateway contract
     arn = event["methodArn"]
     stage_arn = "/".join(arn.split("/", 2)[:2]) + "/*"
     if token == "Bearer wrong-stage":
@@ -86,12 +90,15 @@ def fns() -> dict[str, Recorder]:
 @pytest.fixture
 def client(fns: dict[str, Recorder]) -> Client:
     functions = {name: Function(f"lectern-local-{name}", rec) for name, rec in fns.items()}
-    gw = Gateway(RouteTable(ROUTES), functions, Function("lectern-local-authorizer", authorizer), None, "eu-west-1")
+    gw = Gateway(
+        RouteTable(ROUTES), functions, Function("lectern-local-authorizer", authorizer), None, "eu-west-1"
+    )
     return Client(gw)
 
 
-def test_routes_match_with_or_without_trailing_slash_and_static_segments_win(client: Client,
-                                                                            fns: dict[str, Recorder]) -> None:
+def test_routes_match_with_or_without_trailing_slash_and_static_segments_win(
+    client: Client, fns: dict[str, Recorder]
+) -> None:
     assert client.get("/api/v1/health").status_code == 200
     assert client.get("/api/v1/health/").status_code == 200
     assert client.get("/api/v1/events/e%2F1/").status_code == 200
@@ -123,10 +130,14 @@ def test_the_proxy_event_carries_the_request(client: Client, fns: dict[str, Reco
     assert ev["requestContext"]["requestId"] == r.headers["x-amzn-RequestId"]
     ctx = fns["events"].contexts[-1]
     assert ctx.function_name == "lectern-local-events"
-    assert ctx.memory_limit_in_mb and ctx.aws_request_id and ctx.invoked_function_arn.endswith(":lectern-local-events")
+    assert (
+        ctx.memory_limit_in_mb
+        and ctx.aws_request_id
+        and ctx.invoked_function_arn.endswith(":lectern-local-events")
+    )
     assert 0 < ctx.get_remaining_time_in_millis() <= 29_000
 
-    client.post("/webhooks/zoom", data="{\"é\": 1}".encode(), content_type="application/json")
+    client.post("/webhooks/zoom", data='{"é": 1}'.encode(), content_type="application/json")
     ev = fns["webhooks"].events[-1]
     assert json.loads(ev["body"]) == {"é": 1} and ev["isBase64Encoded"] is False
     client.post("/webhooks/zoom", data=b"\xff\x00", content_type="application/octet-stream")
@@ -134,7 +145,9 @@ def test_the_proxy_event_carries_the_request(client: Client, fns: dict[str, Reco
     assert ev["isBase64Encoded"] is True and base64.b64decode(ev["body"]) == b"\xff\x00"
 
 
-def test_secured_routes_run_the_authorizer_and_pass_its_context(client: Client, fns: dict[str, Recorder]) -> None:
+def test_secured_routes_run_the_authorizer_and_pass_its_context(
+    client: Client, fns: dict[str, Recorder]
+) -> None:
     r = client.get("/api/v1/users/me/", headers={"Authorization": "Bearer good"})
     assert r.status_code == 200
     ctx = fns["users"].events[-1]["requestContext"]["authorizer"]
@@ -150,17 +163,20 @@ def test_secured_routes_run_the_authorizer_and_pass_its_context(client: Client, 
         ({"Authorization": "Bearer boom"}, 500, "internal_error"),
     ],
 )
-def test_denied_requests_never_reach_the_function(client: Client, fns: dict[str, Recorder], headers: dict[str, str],
-                                                  status: int, code: str) -> None:
+def test_denied_requests_never_reach_the_function(
+    client: Client, fns: dict[str, Recorder], headers: dict[str, str], status: int, code: str
+) -> None:
     r = client.get("/api/v1/users/me/", headers={"Origin": ORIGIN, **headers})
     assert r.status_code == status
     assert r.json["error"]["code"] == code
-    assert r.json["error"]["details"] == []
+    assert r.json["error"]["details"] == [{"correlation_id": r.headers["x-amzn-RequestId"]}]
     assert r.headers.get("Access-Control-Allow-Origin") == ORIGIN  # readable by the front-end
     assert fns["users"].events == []
 
 
-def test_preflight_skips_the_authorizer_and_goes_to_the_group(client: Client, fns: dict[str, Recorder]) -> None:
+def test_preflight_skips_the_authorizer_and_goes_to_the_group(
+    client: Client, fns: dict[str, Recorder]
+) -> None:
     r = client.options("/api/v1/users/me/", headers={"Origin": ORIGIN})
     assert r.status_code == 200
     assert fns["users"].events[-1]["httpMethod"] == "OPTIONS"
@@ -199,7 +215,9 @@ def test_a_crashing_or_malformed_function_is_a_502_envelope(client: Client, fns:
     assert r.json["error"]["details"][0]["correlation_id"]
     fns["events"].exc = None
     fns["events"].response = {"body": "no status"}
-    assert client.get("/api/v1/events/e1").status_code == 502
+    r = client.get("/api/v1/events/e1")
+    assert r.status_code == 502
+    assert r.json["error"]["details"] == [{"correlation_id": r.headers["x-amzn-RequestId"]}]
 
 
 def test_bodies_over_10_mb_are_refused_before_routing(client: Client, fns: dict[str, Recorder]) -> None:
@@ -213,18 +231,23 @@ def test_bodies_over_10_mb_are_refused_before_routing(client: Client, fns: dict[
 def test_dev_routes_list_the_table(client: Client) -> None:
     r = client.get("/_dev/routes")
     assert r.status_code == 200
-    assert {"method": "GET", "path": "/api/v1/users/me", "function": "users", "secured": True} in r.json["items"]
+    assert {"method": "GET", "path": "/api/v1/users/me", "function": "users", "secured": True} in r.json[
+        "items"
+    ]
     assert client.get("/_dev/nothing").status_code == 404
 
 
-def test_the_local_table_routes_like_the_shared_route_table() -> None:
-    """Every operation of tools.routes (the table the CDK app and the in-process harness use)
-    is served here by the same function, with the same authorizer decision."""
+def test_the_local_table_is_the_cdk_apps_and_routes_like_the_test_harness() -> None:
+    """Built from the CDK app's own route derivation (infra.routes), and agreeing with the
+    in-process harness's table (tools.routes) on every operation: same function, same
+    authorizer decision, same allowed methods."""
     import re as _re
 
+    import tools.openapi
     import tools.routes as shared
+    from functions.groups import GROUPS
 
-    table = RouteTable(from_shared(shared.route_table()))
+    table = RouteTable(from_infra(tools.openapi.build(), [g.name for g in GROUPS]))
     assert len(table) == len(shared.route_table())
     for r in shared.route_table():
         path = "/api/v1" + _re.sub(r"\{[^/]+\}", "x1", r.template) + "/"
@@ -232,9 +255,9 @@ def test_the_local_table_routes_like_the_shared_route_table() -> None:
         got = table.match(path)
         assert got is not None, path
         assert want is not None
-        assert got.routes[r.method].group == want.group
-        assert got.routes[r.method].secured == want.secured
-        assert got.allowed == allowed
+        assert got.routes[r.method].group == want.group, path
+        assert got.routes[r.method].secured == want.secured, path
+        assert got.allowed == allowed, path
 
 
 def test_duplicate_routes_are_refused() -> None:
@@ -246,7 +269,9 @@ def test_route_groups_without_a_module_are_skipped_unless_strict(monkeypatch: py
     import functions.groups as groups_mod
     from local import routes
 
-    ghost = groups_mod.RouteGroup("ghost", "functions.ghost_group_that_does_not_exist.handler", "not written yet")
+    ghost = groups_mod.RouteGroup(
+        "ghost", "functions.ghost_group_that_does_not_exist.handler", "not written yet"
+    )
     monkeypatch.setattr(groups_mod, "GROUPS", (groups_mod.by_name("meta"), ghost))
     loaded = routes.load()
     assert loaded.missing == ["ghost"]
@@ -264,3 +289,27 @@ def test_a_route_group_that_fails_to_import_fails_the_start(monkeypatch: pytest.
     monkeypatch.setattr(groups_mod, "GROUPS", (groups_mod.by_name("meta"), broken))
     with pytest.raises(ModuleNotFoundError, match="this_module_does_not_exist"):
         routes.load()
+
+
+def test_routes_sit_on_their_api_gateway_resource() -> None:
+    doc = {
+        "paths": {
+            "/calendar/{token}.ics": {"get": {"x-lectern-function": "events"}},
+            "/events/{event_id}/": {"get": {"x-lectern-function": "events"}},
+            "/events/{uuid}/sessions/": {
+                "get": {"x-lectern-function": "events", "security": [{"bearerAuth": []}]},
+            },
+            "/events/{event_id}/optional/": {
+                "get": {"x-lectern-function": "events", "security": [{}, {"bearerAuth": []}]},
+            },
+        }
+    }
+    table = RouteTable(from_infra(doc, ["events", "meta"]))
+    m = table.match("/api/v1/calendar/abc.ics")
+    assert m is not None and m.template == "/api/v1/calendar/{token}" and m.params == {"token": "abc.ics"}
+    m = table.match("/api/v1/events/e1/sessions/")
+    assert m is not None and m.template == "/api/v1/events/{event_id}/sessions"
+    assert m.params == {"event_id": "e1"} and m.routes["GET"].secured
+    m = table.match("/api/v1/events/e1/optional")
+    assert m is not None and not m.routes["GET"].secured  # optional token: no authorizer
+    assert table.match("/api/v1/docs/swagger-ui.css") is not None  # the meta extras

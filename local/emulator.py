@@ -1,0 +1,338 @@
+"""The embedded AWS emulator: moto's server on 127.0.0.1, in this process, behind ONE lock.
+
+Why one lock: moto's backends are not thread-safe (a failed DynamoDB transaction restores a
+snapshot of the whole table and erases writes other threads made meanwhile — see
+DESIGN.md "Running locally"). Every request to the emulator therefore runs start to finish,
+response body included, while holding `Emulator.lock`. Code that reads moto's backends
+in-process (the mail capture below, `local.server`'s `/_dev/emails`) takes the same lock.
+
+Two seams ride on that wrapper:
+
+* mail capture: moto's SES keeps only one body per message (HTML if present, else text), so
+  the wrapper records `SendEmail` requests (text *and* HTML, with the time) keyed by the
+  MessageId moto answers; `mailbox()` joins them with moto's `sent_messages`;
+* a doorbell rung whenever something may have put a message on a queue (EventBridge
+  `PutEvents`, SQS `SendMessage*`), so the local queue pollers wake at once instead of
+  busy-polling (moto implements SQS long polling by sleeping inside the request, which would
+  hold the lock — pollers never long-poll).
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import io
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs
+
+ACCOUNT_ID = "123456789012"  # moto's default account for any access key it does not know
+
+_MESSAGE_ID = re.compile(rb"<MessageId>([^<]+)</MessageId>")
+_QUEUE_TARGETS = ("AWSEvents.PutEvents", "AmazonSQS.SendMessage", "AmazonSQS.SendMessageBatch")
+
+
+class Doorbell:
+    """A generation counter: waiters sleep until it changes (or a timeout)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._generation = 0
+
+    @property
+    def generation(self) -> int:
+        with self._cond:
+            return self._generation
+
+    def ring(self) -> None:
+        with self._cond:
+            self._generation += 1
+            self._cond.notify_all()
+
+    def wait(self, seen: int, timeout: float) -> int:
+        with self._cond:
+            self._cond.wait_for(lambda: self._generation != seen, timeout=timeout)
+            return self._generation
+
+
+@dataclass
+class CapturedMail:
+    message_id: str
+    to: list[str]
+    subject: str
+    text: str
+    html: str
+    sent_at: str
+
+
+@dataclass
+class _State:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    captured: dict[str, CapturedMail] = field(default_factory=dict)
+    doorbell: Doorbell = field(default_factory=Doorbell)
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    body = environ["wsgi.input"].read(length) if length > 0 else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def _form(body: bytes) -> dict[str, str]:
+    try:
+        parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True)
+    except UnicodeDecodeError:
+        return {}
+    return {k: v[-1] for k, v in parsed.items()}
+
+
+def _capture_from_form(form: dict[str, str], message_id: str) -> CapturedMail | None:
+    action = form.get("Action")
+    if action == "SendEmail":
+        to = [v for k, v in sorted(form.items()) if k.startswith("Destination.ToAddresses.member.")]
+        return CapturedMail(
+            message_id=message_id,
+            to=to,
+            subject=form.get("Message.Subject.Data", ""),
+            text=form.get("Message.Body.Text.Data", ""),
+            html=form.get("Message.Body.Html.Data", ""),
+            sent_at=_now_iso(),
+        )
+    if action == "SendRawEmail":
+        import base64
+
+        try:
+            raw = base64.b64decode(form.get("RawMessage.Data", ""))
+        except ValueError:
+            return None
+        to = [v for k, v in sorted(form.items()) if k.startswith("Destinations.member.")]
+        return _capture_from_mime(raw, message_id, to or None)
+    return None
+
+
+def _capture_from_mime(raw: bytes | str, message_id: str, to: list[str] | None = None) -> CapturedMail:
+    msg = email.message_from_bytes(
+        raw if isinstance(raw, bytes) else raw.encode(), policy=email.policy.default
+    )
+    text = html = ""
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        ctype = part.get_content_type()
+        if ctype == "text/plain" and not text:
+            text = str(part.get_content())
+        elif ctype == "text/html" and not html:
+            html = str(part.get_content())
+    if not to:  # SendRawEmail without Destinations: the headers say who gets it
+        to = [str(a) for h in ("To", "Cc", "Bcc") for a in (msg.get_all(h) or [])]
+        to = [a.strip() for v in to for a in v.split(",") if a.strip()]
+    return CapturedMail(message_id, to, str(msg.get("Subject", "")), text, html, _now_iso())
+
+
+def locked_app(app: Callable[..., Iterable[bytes]], state: _State) -> Callable[..., list[bytes]]:
+    """Wrap moto's WSGI app: one request at a time, the response fully produced under the lock."""
+
+    def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        form: dict[str, str] = {}
+        if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+            body = _read_body(environ)
+            if b"Action=Send" in body:
+                form = _form(body)
+        status_holder: list[str] = []
+
+        def capture_start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            status_holder.append(status)
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        with state.lock:
+            result = app(environ, capture_start)
+            try:
+                chunks = list(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+            ok = bool(status_holder) and status_holder[0].startswith("2")
+            if ok and form.get("Action") in ("SendEmail", "SendRawEmail"):
+                found = _MESSAGE_ID.search(b"".join(chunks))
+                if found:
+                    mail = _capture_from_form(form, found.group(1).decode())
+                    if mail is not None:
+                        state.captured[mail.message_id] = mail
+        if ok and (target in _QUEUE_TARGETS or form.get("Action", "").startswith("SendMessage")):
+            state.doorbell.ring()
+        return chunks
+
+    return wrapped
+
+
+class Emulator:
+    """moto's ThreadedMotoServer, served on 127.0.0.1 (a free port unless one is given)."""
+
+    def __init__(self, port: int = 0, host: str = "127.0.0.1") -> None:
+        self._host = host
+        self._port = port
+        self._state = _State()
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self.url = ""
+
+    @property
+    def lock(self) -> threading.Lock:
+        return self._state.lock
+
+    @property
+    def doorbell(self) -> Doorbell:
+        return self._state.doorbell
+
+    def start(self) -> str:
+        from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
+
+        class _QuietMotoHandler(MotoRequestHandler):
+            def log_request(self, code: Any = "-", size: Any = "-") -> None:
+                pass  # one line per API request is printed by local.server; the AWS calls are noise
+
+        state = self._state
+        ready = threading.Event()
+        failure: list[BaseException] = []
+        emulator = self
+
+        class _LockedMotoServer(ThreadedMotoServer):
+            # Same as ThreadedMotoServer._server_entry, with the dispatcher wrapped in the lock.
+            def _server_entry(self) -> None:
+                try:
+                    app = locked_app(DomainDispatcherApplication(create_backend_app), state)
+                    self._server = make_server(
+                        self._ip_address, self._port, app, True, request_handler=_QuietMotoHandler
+                    )
+                except BaseException as exc:  # noqa: BLE001 - e.g. port in use: report instead of hanging
+                    failure.append(exc)
+                    ready.set()
+                    self._server_ready_event.set()
+                    return
+                emulator._server = self._server
+                ready.set()
+                self._server_ready_event.set()
+                self._server.serve_forever()
+
+        moto_server = _LockedMotoServer(ip_address=self._host, port=self._port, verbose=False)
+        moto_server.start()
+        ready.wait()
+        if failure:
+            raise RuntimeError(f"the AWS emulator could not start on {self._host}:{self._port}: {failure[0]}")
+        self._moto = moto_server
+        host, port = moto_server.get_host_and_port()
+        self._port = port
+        self.url = f"http://{host}:{port}"
+        return self.url
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._moto.stop()
+            self._server = None
+
+    # -- mail -----------------------------------------------------------------------------
+
+    def mailbox(self, to: str | None = None) -> list[dict[str, Any]]:
+        """Every message moto's SES accepted, newest first (optionally for one recipient)."""
+        from moto.ses.models import Message, RawMessage, ses_backends
+
+        wanted = to.strip().lower() if to else None
+        items: list[tuple[int, dict[str, Any]]] = []
+        seq = 0
+        with self.lock:
+            for account_backends in list(ses_backends.values()):
+                for backend in list(account_backends.values()):
+                    for msg in list(getattr(backend, "sent_messages", [])):
+                        seq += 1
+                        mail = self._state.captured.get(getattr(msg, "id", ""))
+                        if mail is None:
+                            mail = self._from_backend(msg, Message, RawMessage)
+                            if mail is None:
+                                continue
+                            self._state.captured[mail.message_id] = mail  # keep its first-seen time
+                        recipients = [_address(a) for a in mail.to]
+                        if wanted and wanted not in recipients:
+                            continue
+                        for address in (
+                            mail.to if not wanted else [a for a in mail.to if _address(a) == wanted]
+                        ):
+                            items.append(
+                                (
+                                    seq,
+                                    {
+                                        "to": address,
+                                        "subject": mail.subject,
+                                        "text": mail.text,
+                                        "html": mail.html,
+                                        "sent_at": mail.sent_at,
+                                    },
+                                )
+                            )
+        items.sort(key=lambda pair: (pair[1]["sent_at"], pair[0]), reverse=True)
+        return [item for _, item in items]
+
+    @staticmethod
+    def _from_backend(msg: Any, message_cls: Any, raw_cls: Any) -> CapturedMail | None:
+        if isinstance(msg, raw_cls):
+            return _capture_from_mime(
+                msg.raw_data, msg.id, list(getattr(msg, "destinations", None) or []) or None
+            )
+        if isinstance(msg, message_cls):
+            to = list((msg.destinations or {}).get("ToAddresses", []))
+            body = msg.body or ""
+            is_html = "<" in body and ">" in body
+            return CapturedMail(
+                msg.id, to, msg.subject or "", "" if is_html else body, body if is_html else "", _now_iso()
+            )
+        return None  # templated mail: nothing we send uses it
+
+    def clear_mailbox(self) -> int:
+        from moto.ses.models import ses_backends
+
+        cleared = 0
+        with self.lock:
+            for account_backends in list(ses_backends.values()):
+                for backend in list(account_backends.values()):
+                    sent = getattr(backend, "sent_messages", None)
+                    if sent:
+                        cleared += len(sent)
+                        sent.clear()
+            self._state.captured.clear()
+        return cleared
+
+
+def _address(value: str) -> str:
+    """`Name <a@b>` or `a@b` → `a@b`, lower-cased."""
+    from email.utils import parseaddr
+
+    return (parseaddr(value)[1] or value).strip().lower()
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
