@@ -173,6 +173,7 @@ def _print_cold(result: dict[str, Any]) -> None:
         else "informational (this machine is noisy): pass --strict-cold to make a miss fail the bench."
     )
     print(f"Lambda ships .pyc. Target ratio <= {c['target']:.2f}; {verdicts}")
+    print(f"Environment: {c.get('environment', 'dev virtualenv')}")
     rows = []
     for f in c["functions"]:
         rows.append(

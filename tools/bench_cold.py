@@ -6,9 +6,16 @@ pynamodb's botocore client (`TableItem._get_connection().connection.client`), if
 imported `lectern.data` at all. The floor is tools/bench_floor.py: import boto3, create one
 `boto3.client("dynamodb")`. Interpreter start-up itself is not timed (it is the same for all).
 
-Bytecode is compiled first and PYTHONDONTWRITEBYTECODE is removed from the children's
-environment, since Lambda ships .pyc; an untimed warm-up round also fills the OS file cache.
-Runs alternate the order of the functions (forwards, backwards) to spread drift.
+The children run the way Lambda does: an isolated interpreter (`-I -S`: no site-packages,
+no PYTHON* variables) whose path is only the layer (`build/bench-layer`: the runtime
+dependencies of pyproject.toml installed with `pip install --target`, exactly the set the
+deployed layer holds, for this machine's platform), `layers/shared/python` and the function
+code. The dev virtualenv (moto, CDK, schemathesis… ~200 packages, cryptography among them)
+would otherwise be measured instead of the function. If the layer cannot be built (no package
+index), the bench falls back to the dev environment and says so.
+
+Bytecode is compiled first (Lambda ships .pyc); an untimed warm-up round also fills the OS
+file cache. Runs alternate the order of the functions (forwards, backwards) to spread drift.
 """
 
 from __future__ import annotations
@@ -25,6 +32,8 @@ TARGET_RATIO = 1.3
 COMPILE_DIRS = ("layers", "functions", "tools")
 
 _CODE = """\
+import sys
+sys.path[:0] = {path!r}
 import time
 _t0 = time.perf_counter()
 import {module} as _mod
@@ -58,6 +67,43 @@ def _targets() -> list[tuple[str, str, str]]:
     return out
 
 
+LAYER_DIR = ROOT / "build" / "bench-layer"
+
+
+def _runtime_requirements() -> list[str]:
+    import tomllib
+
+    with open(ROOT / "pyproject.toml", "rb") as fh:
+        return list(tomllib.load(fh)["project"]["dependencies"])
+
+
+def build_layer() -> str | None:
+    """Install the runtime dependencies into build/bench-layer (cached by their pins).
+    Returns None on success, else why the dev environment is used instead."""
+    import hashlib
+
+    reqs = _runtime_requirements()
+    stamp = LAYER_DIR / ".stamp"
+    digest = hashlib.sha256("\n".join(reqs).encode()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return None
+    proc = subprocess.run(  # noqa: S603  pip with our own pinned requirements
+        [sys.executable, "-m", "pip", "install", "-q", "--no-compile", "--target", str(LAYER_DIR), *reqs],
+        capture_output=True, text=True, timeout=600, check=False,
+    )
+    if proc.returncode != 0:
+        return "could not build build/bench-layer (" + proc.stderr.strip()[-200:] + ")"
+    subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "compileall", "-q", str(LAYER_DIR)], capture_output=True, check=False
+    )
+    stamp.write_text(digest)
+    return None
+
+
+def _child_path() -> list[str]:
+    return [str(LAYER_DIR), str(ROOT / "layers" / "shared" / "python"), str(ROOT)]
+
+
 def _child_env() -> dict[str, str]:
     import tests.conftest  # noqa: F401  the same environment the tests (and section 1) use
 
@@ -67,9 +113,12 @@ def _child_env() -> dict[str, str]:
     return env
 
 
+_ISOLATED: list[str] = []
+
+
 def _run(code: str, env: dict[str, str], *flags: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603  our own interpreter and code
-        [sys.executable, *flags, "-c", code],
+        [sys.executable, *_ISOLATED, *flags, "-c", code],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -120,6 +169,12 @@ def _importtime(code: str, env: dict[str, str]) -> tuple[list[dict[str, Any]], l
 
 def run_cold(runs: int = 5, strict: bool = False) -> dict[str, Any]:
     env = _child_env()
+    fallback = build_layer()
+    path: list[str] = []
+    _ISOLATED.clear()
+    if fallback is None:
+        _ISOLATED.extend(["-I", "-S"])
+        path = _child_path()
     subprocess.run(  # noqa: S603  our own interpreter, compileall
         [sys.executable, "-m", "compileall", "-q", *COMPILE_DIRS],
         env=env,
@@ -128,7 +183,7 @@ def run_cold(runs: int = 5, strict: bool = False) -> dict[str, Any]:
         capture_output=True,
     )
     targets = _targets()
-    codes = {name: _CODE.format(module=module, client=client) for name, module, client in targets}
+    codes = {name: _CODE.format(module=module, client=client, path=path) for name, module, client in targets}
     for name, _, _ in targets:  # warm-up round, not timed: .pyc written, file cache warm
         _measure(codes[name], env)
     samples: dict[str, list[tuple[float, float, bool]]] = {name: [] for name, _, _ in targets}
@@ -176,6 +231,9 @@ def run_cold(runs: int = 5, strict: bool = False) -> dict[str, Any]:
         "target": TARGET_RATIO,
         "strict": strict,
         "compiled": list(COMPILE_DIRS),
+        "environment": "Lambda-like: -I -S, build/bench-layer + layers/shared/python + function code"
+        if fallback is None
+        else f"dev virtualenv ({fallback})",
         "functions": functions,
         "importtime": {
             "function": slowest["name"],

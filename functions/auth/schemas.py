@@ -1,11 +1,11 @@
 """Request/response models of the auth group."""
 
-from lectern.schemas import Name, OpaqueToken, OptionalText, Password, Request, Response
-from pydantic import EmailStr, Field
+from lectern.schemas import Email, Name, OpaqueToken, OptionalText, Password, Request, Response
+from pydantic import Field
 
 
 class SignupRequest(Request):
-    email: EmailStr = Field(max_length=254)
+    email: Email
     password: Password
     full_name: Name
     professional_title: OptionalText = ""
@@ -13,7 +13,7 @@ class SignupRequest(Request):
 
 
 class EmailOnly(Request):
-    email: EmailStr = Field(max_length=254)
+    email: Email
 
 
 class TokenRequest(Request):
@@ -21,7 +21,7 @@ class TokenRequest(Request):
 
 
 class LoginRequest(Request):
-    email: EmailStr = Field(max_length=254)
+    email: Email
     password: Password
 
 

@@ -86,16 +86,18 @@ def test_password_hashing_meets_owasp_floor():
 
 
 def test_settings_refuse_weaker_argon2_than_owasp(monkeypatch):
-    from lectern.config import Settings
-    from pydantic import ValidationError
+    from lectern.config import Settings, SettingsError
 
-    monkeypatch.setenv("LECTERN_ARGON2_MEMORY_KIB", "1024")
-    with pytest.raises(ValidationError):
-        Settings()
-    monkeypatch.setenv("LECTERN_ARGON2_MEMORY_KIB", str(19 * 1024))
-    monkeypatch.setenv("LECTERN_ACCESS_TOKEN_TTL_SECONDS", "3600")
-    with pytest.raises(ValidationError):
-        Settings()
+    with pytest.raises(SettingsError):
+        Settings.from_env({"LECTERN_ARGON2_MEMORY_KIB": "1024"})
+    with pytest.raises(SettingsError):
+        Settings.from_env({"LECTERN_ACCESS_TOKEN_TTL_SECONDS": "3600"})
+    with pytest.raises(SettingsError):
+        Settings.from_env({"LECTERN_LOCAL_MODE": "maybe"})
+    with pytest.raises(SettingsError):
+        Settings.from_env({"LECTERN_CORS_ORIGINS": "https://not-json"})
+    s = Settings.from_env({"LECTERN_CORS_ORIGINS": '["https://a.example"]', "LECTERN_LOCAL_MODE": "true"})
+    assert s.cors_origins == ["https://a.example"] and s.local_mode is True
 
 
 def test_too_many_requests_carries_retry_after():
@@ -141,3 +143,34 @@ def test_importing_every_module_needs_no_environment_or_aws(monkeypatch):
         cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
     )
     assert out.returncode == 0, out.stderr[-2000:]
+
+
+@pytest.mark.parametrize(
+    "value, ok",
+    [
+        ("ada@example.org", True),
+        ("Ada.Lovelace+cpd@Sub.Example.CO.UK", True),
+        ("o'brien@example.ie", True),
+        ("plainaddress", False),
+        ("a@b", False),
+        ("a@@example.org", False),
+        ("a b@example.org", False),
+        (".ada@example.org", False),
+        ("ada@-example.org", False),
+        ("ada@example..org", False),
+        ("x" * 65 + "@example.org", False),
+        ("a@" + "b" * 250 + ".org", False),
+        ("ada@example.org\n", True),
+    ],
+)
+def test_email_syntax(value, ok):
+    from pydantic import TypeAdapter, ValidationError
+
+    from lectern.schemas import Email
+
+    adapter = TypeAdapter(Email)
+    if ok:
+        assert adapter.validate_python(value) == value.strip().lower()
+    else:
+        with pytest.raises(ValidationError):
+            adapter.validate_python(value)
