@@ -164,9 +164,8 @@ def test_importing_every_module_needs_no_environment_or_aws(monkeypatch):
     ],
 )
 def test_email_syntax(value, ok):
-    from pydantic import TypeAdapter, ValidationError
-
     from lectern.schemas import Email
+    from pydantic import TypeAdapter, ValidationError
 
     adapter = TypeAdapter(Email)
     if ok:

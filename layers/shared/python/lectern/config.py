@@ -72,7 +72,10 @@ class Settings:
             (self.argon2_memory_kib >= ARGON2_MIN_MEMORY_KIB, "argon2_memory_kib is below OWASP's 19 MiB"),
             (self.argon2_time_cost >= ARGON2_MIN_TIME_COST, "argon2_time_cost is below OWASP's 2"),
             (self.argon2_parallelism >= 1, "argon2_parallelism must be at least 1"),
-            (self.login_failures_per_account >= 1 and self.login_failures_per_ip >= 1, "login limits must be >= 1"),
+            (
+                self.login_failures_per_account >= 1 and self.login_failures_per_ip >= 1,
+                "login limits must be >= 1",
+            ),
             (self.login_window_seconds >= 60, "login_window_seconds must be at least 60"),
         ]
         for ok, message in checks:

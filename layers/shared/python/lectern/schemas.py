@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Annotated
-
-import re
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
