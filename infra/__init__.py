@@ -1,0 +1,1 @@
+"""The CDK app of Lectern (see docs/decisions/0003-infra.md)."""

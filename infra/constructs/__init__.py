@@ -1,0 +1,1 @@
+"""One construct per concern: data, secrets, events, layer, functions, api, monitoring."""

@@ -1,0 +1,138 @@
+"""LecternStack: the whole backend of one deployment (stage)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack, Tags
+from constructs import Construct
+
+from functions.groups import AUTHORIZER_MODULE, GROUPS, RouteGroup
+from infra.config import DeploymentConfig
+from infra.constructs.api import Api
+from infra.constructs.data import Data
+from infra.constructs.events import Events
+from infra.constructs.functions import (
+    AUTHORIZER_ACCESS,
+    Shared,
+    access_for,
+    lectern_environment,
+    route_group_function,
+)
+from infra.constructs.layer import SharedLayer
+from infra.constructs.monitoring import Monitoring
+from infra.constructs.secrets import Secrets
+from infra.routes import OPENAPI_FILE, Route, load_document, routes_from_document
+from infra.staging import stage_function
+
+
+def _folder(module: str) -> str:
+    """`functions.auth.handler` → `auth`."""
+    parts = module.split(".")
+    if len(parts) != 3 or parts[0] != "functions" or parts[2] != "handler":
+        raise ValueError(f"{module}: expected functions.<folder>.handler")
+    return parts[1]
+
+
+class LecternStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: DeploymentConfig,
+        groups: Sequence[RouteGroup] = GROUPS,
+        openapi: Mapping[str, Any] | None = None,
+        openapi_file: Path = OPENAPI_FILE,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, id, description=f"Lectern backend ({config.stage})", **kwargs)
+        Tags.of(self).add("project", "lectern")
+        Tags.of(self).add("stage", config.stage)
+        self.config = config
+        doc = openapi if openapi is not None else load_document(openapi_file)
+        self.routes: list[Route] = routes_from_document(doc, [g.name for g in groups])
+
+        self.data = Data(self, "Data", stage=config.stage, cors_origins=config.cors_origins)
+        self.secrets = Secrets(self, "Secrets", stage=config.stage)
+        self.events = Events(self, "Events", stage=config.stage)
+        self.layer = SharedLayer(self, "SharedLayer", layer_dir=config.layer_dir, stage=config.stage)
+
+        shared = Shared(
+            stage=config.stage,
+            layer=self.layer.layer,
+            table=self.data.table,
+            index_names=tuple(self.data.index_names),
+            files=self.data.files,
+            bus=self.events.bus,
+            app_secret=self.secrets.app_secret,
+            mail_from=config.mail_from,
+            sender_address=config.sender_address,
+            sender_domain=config.sender_domain,
+            environment=lectern_environment(
+                stage=config.stage,
+                table=self.data.table,
+                files=self.data.files,
+                bus=self.events.bus,
+                app_secret_name=self.secrets.secret_name,
+                cors_origins=config.cors_origins,
+                mail_from=config.mail_from,
+                app_base_url=config.app_base_url,
+                region=self.region,
+            ),
+        )
+
+        functions = Construct(self, "Functions")
+        self.functions = {}
+        for group in groups:
+            folder = _folder(group.module)
+            extra = {"functions/meta/openapi.json": openapi_file} if folder == "meta" else None
+            self.functions[group.name] = route_group_function(
+                functions,
+                group.name.title(),
+                name=group.name,
+                handler=group.handler,
+                code_dir=stage_function(folder, extra_files=extra),
+                shared=shared,
+                access=access_for(group.name),
+                description=f"Lectern {group.name}: {group.description}",
+            )
+        self.authorizer_function = route_group_function(
+            functions,
+            "Authorizer",
+            name="authorizer",
+            handler=f"{AUTHORIZER_MODULE}.lambda_handler",
+            code_dir=stage_function(_folder(AUTHORIZER_MODULE)),
+            shared=shared,
+            access=AUTHORIZER_ACCESS,
+            description="Lectern REQUEST authorizer: verifies the bearer access token and its session",
+        )
+
+        self.api = Api(
+            self,
+            "Api",
+            stage=config.stage,
+            routes=self.routes,
+            functions=self.functions,
+            authorizer_function=self.authorizer_function,
+            cors_origins=config.cors_origins,
+        )
+        # The authorizer raises for every rejected token (that is how it answers 401), so its
+        # Errors metric counts bad tokens, not faults: authorizer faults show as API 5xx instead.
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            stage=config.stage,
+            api=self.api.api,
+            functions=self.functions,
+            dead_letter_queues={"events": self.events.dlq},
+            alarm_email=config.alarm_email,
+        )
+
+        CfnOutput(self, "ApiUrl", value=self.api.api.url_for_path("/api/v1"))
+        CfnOutput(self, "TableName", value=self.data.table.table_name)
+        CfnOutput(self, "FilesBucket", value=self.data.files.bucket_name)
+        CfnOutput(self, "EventBusName", value=self.events.bus.event_bus_name)
+        CfnOutput(self, "AlarmTopic", value=self.monitoring.topic.topic_arn)
