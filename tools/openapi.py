@@ -34,10 +34,12 @@ def _error_schemas() -> dict[str, Any]:
 
 _ERRORS = {
     "400": "Malformed request (e.g. body is not JSON, invalid cursor)",
-    "401": "Missing, invalid or expired access token",
+    "401": "Missing, invalid or expired token, or wrong credentials",
     "404": "Not found (also for resources the caller may not see)",
     "405": "Method not allowed on this path",
+    "409": "Conflicts with the current state (e.g. a duplicate)",
     "413": "Request body too large",
+    "415": "Request body is not JSON",
     "422": "Validation failed; details name each field",
     "429": "Too many requests; see Retry-After",
     "500": "Unexpected error; details carry the correlation id",
@@ -95,8 +97,12 @@ def build() -> dict[str, Any]:
                 op["x-lectern-function"] = group.name
                 responses = op.setdefault("responses", {})
                 codes = ["400", "404", "405", "413", "422", "429", "500"]
-                if op.get("security"):
-                    codes.append("401")
+                if "requestBody" in op:
+                    codes.append("415")
+                # Route-specific errors, declared on the route: openapi_extensions=errors("409")
+                codes.extend(op.pop("x-lectern-errors", []))
+                if op.get("security") or group.name == "auth":
+                    codes.append("401")  # auth's public routes answer 401 for bad credentials/tokens
                 for code in codes:
                     responses.setdefault(
                         code,

@@ -104,3 +104,22 @@ def test_bad_pagination(api, token, query):
     else:
         _assert_envelope(r, 422, "validation_failed")
         assert r.json["error"]["details"][0]["field"] == "limit"
+
+
+@pytest.mark.parametrize("route", BODY_ROUTES, ids=lambda r: f"{r.method} {r.template}")
+@pytest.mark.parametrize("ctype", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"])
+def test_non_json_bodies_are_415(api, token, route, ctype):
+    r = api.call(
+        route.method,
+        _fill(route.template, str(uuid.uuid4())),
+        raw='{"a": 1}',
+        token=token,
+        headers={"Content-Type": ctype},
+    )
+    _assert_envelope(r, 415, "unsupported_media_type")
+
+
+@pytest.mark.parametrize("route", BODY_ROUTES[:3], ids=lambda r: f"{r.method} {r.template}")
+def test_bodies_that_are_not_utf8_are_400(api, token, route):
+    r = api.call(route.method, _fill(route.template, str(uuid.uuid4())), raw=b"\xff\xfe{>", token=token)
+    _assert_envelope(r, 400, "malformed_json")

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from lectern.cpd import service
 from lectern.cpd.service import Activity, Requirement
 from lectern.deps import default_deps
-from lectern.http import BEARER, CursorQuery, LimitQuery, page_request, principal, request_meta
+from lectern.http import BEARER, CursorQuery, LimitQuery, errors, page_request, principal, request_meta
 from lectern.schemas import UUIDPath
 
 from functions.users.schemas import (
@@ -68,6 +68,7 @@ def list_requirements(limit: LimitQuery = 50, cursor: CursorQuery = None) -> Cpd
     tags=TAGS,
     status_code=201,
     security=BEARER,
+    openapi_extensions=errors("409"),
 )
 def create_requirement(body: CpdRequirementCreate) -> CpdRequirementOut:
     r = service.create_requirement(
@@ -97,6 +98,7 @@ def get_requirement(requirement_id: Annotated[UUIDPath, Path()]) -> CpdRequireme
     summary="Change a CPD requirement",
     tags=TAGS,
     security=BEARER,
+    openapi_extensions=errors("409"),
 )
 def update_requirement(
     requirement_id: Annotated[UUIDPath, Path()], body: CpdRequirementUpdate

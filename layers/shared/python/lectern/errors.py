@@ -81,6 +81,12 @@ class PayloadTooLarge(LecternError):
     message = "The request body is too large."
 
 
+class UnsupportedMediaType(LecternError):
+    status = 415
+    code = "unsupported_media_type"
+    message = "Send the request body as JSON (Content-Type: application/json)."
+
+
 class ValidationFailed(LecternError):
     status = 422
     code = "validation_failed"

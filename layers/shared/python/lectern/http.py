@@ -32,7 +32,7 @@ from pydantic import BaseModel, Field
 
 from lectern.config import get_settings
 from lectern.data.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
-from lectern.errors import LecternError, PayloadTooLarge, Unauthorized
+from lectern.errors import LecternError, PayloadTooLarge, Unauthorized, UnsupportedMediaType
 from lectern.request import RequestMeta
 
 logger = logging.getLogger("lectern.http")
@@ -62,6 +62,12 @@ class Page(BaseModel, Generic[T]):
 
 class Message(BaseModel):
     detail: str
+
+
+def errors(*codes: str) -> dict[str, Any]:
+    """Errors a route may answer beyond the common ones, for its OpenAPI operation:
+    `@router.post(..., openapi_extensions=errors("409"))`."""
+    return {"x-lectern-errors": list(codes)}
 
 
 LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size (default 50, max 200)")]
@@ -115,8 +121,21 @@ class LecternResolver(APIGatewayRestResolver):
                 size = len(body)
             limit = get_settings().max_body_bytes
             if size > limit:
-                err = PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+                err: LecternError = PayloadTooLarge(f"The request body is larger than {limit} bytes.")
                 return _raw_error(err.status, err.code, err.message, cors)
+            if not _is_json(event):
+                err = UnsupportedMediaType()
+                return _raw_error(err.status, err.code, err.message, cors)
+            if event.get("isBase64Encoded"):
+                # JSON is UTF-8 text: decode here so that bytes which are not UTF-8 are a 400,
+                # not an error deep inside the parser.
+                try:
+                    text = base64.b64decode(body).decode("utf-8")
+                except (ValueError, UnicodeDecodeError):
+                    return _raw_error(
+                        400, "malformed_json", "The request body is not valid UTF-8 JSON.", cors
+                    )
+                event = {**event, "body": text, "isBase64Encoded": False}
         response = super().resolve(event, context)
         if cors:
             response.setdefault("headers", {}).update(cors)
@@ -160,6 +179,13 @@ def user_agent(r: Any) -> str:
 
 def request_meta(r: Any) -> RequestMeta:
     return RequestMeta(ip=client_ip(r), device=user_agent(r), correlation_id=correlation_id(r))
+
+
+def _is_json(event: dict[str, Any]) -> bool:
+    """A body is JSON unless it says otherwise (a missing Content-Type is read as JSON)."""
+    headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
+    ctype = str(headers.get("content-type") or "application/json").split(";")[0].strip().lower()
+    return ctype == "application/json" or (ctype.startswith("application/") and ctype.endswith("+json"))
 
 
 def _cors_headers(event: dict[str, Any]) -> dict[str, str]:
