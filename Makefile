@@ -48,5 +48,13 @@ synth: $(STAMP)  ## synthesise the CDK app offline into cdk.out/
 bench: $(STAMP)  ## DynamoDB calls per operation and cold-init ratios
 	$(BIN)/python -m tools.bench
 
+STAGE ?= dev
+
+layer: $(STAMP)  ## build the shared layer for Lambda (arm64 wheels + lectern, compiled .pyc) into build/layer
+	$(BIN)/python infra/build_layer.py
+
+deploy: layer  ## deploy to AWS (needs credentials and a bootstrapped account): make deploy STAGE=prod
+	npx --yes aws-cdk@2 deploy --all -c stage=$(STAGE) -c layer_dir=build/layer --require-approval broadening
+
 clean:
 	rm -rf cdk.out build .pytest_cache .mypy_cache .ruff_cache

@@ -3,8 +3,10 @@
 * every operation → a Lambda-proxy method on its group function (`x-lectern-function`);
 * operations with `security` → the REQUEST authorizer (Authorization header, cached 60 s);
   the others → no authorization (public by contract);
-* every resource with methods → OPTIONS on the same function, without authorizer: the function
-  answers CORS preflight from its allow-list (lectern.http);
+* every resource with methods → ANY on the same function, without authorizer. Explicit methods
+  win over ANY, so ANY only catches what no operation declares: the CORS preflight (OPTIONS),
+  which the function answers from its allow-list, and wrong methods, which it answers with
+  405 and `Allow` (lectern.http) — the same answers as the local runtime gives;
 * API Gateway's own errors (no token, unknown path, throttled, ...) answer in the error envelope.
 """
 
@@ -32,8 +34,9 @@ PUBLIC_REASON = (
     "docs/openapi.json are anonymous by contract; protected routes use the Lambda REQUEST authorizer."
 )
 PREFLIGHT_REASON = (
-    "CORS preflight (OPTIONS) carries no credentials by the Fetch standard; the group function answers it "
-    "from the deployment's origin allow-list."
+    "ANY catches only methods no operation declares: CORS preflight (OPTIONS, no credentials by the "
+    "Fetch standard; answered from the origin allow-list) and wrong methods (answered 405 with Allow). "
+    "The function's router has no route for them, so nothing protected is reachable."
 )
 
 # Access log: the resource template, never the concrete path (it can hold secrets such as a
@@ -204,10 +207,10 @@ class Api(Construct):
         for parts, groups in resource_groups.items():
             group = sorted(set(groups))[0]  # every group answers preflight the same way (lectern.http)
             method = self._resource(parts).add_method(
-                "OPTIONS", integrations[group], authorization_type=apigw.AuthorizationType.NONE
+                "ANY", integrations[group], authorization_type=apigw.AuthorizationType.NONE
             )
             acknowledge(method, "AwsSolutions-APIG4", PREFLIGHT_REASON)
-            self.methods[(parts, "OPTIONS")] = method
+            self.methods[(parts, "ANY")] = method
 
         self._gateway_responses(cors_origins)
 
