@@ -19,7 +19,13 @@ def session() -> Any:
 
 @functools.cache
 def client(service: str) -> Any:
-    return session().client(service, region_name=get_settings().region)
+    kwargs: dict[str, Any] = {"region_name": get_settings().region}
+    if service == "s3":
+        from botocore.config import Config
+
+        # SigV4 presigned URLs (X-Amz-Expires), virtual-hosted style: what every region accepts.
+        kwargs["config"] = Config(signature_version="s3v4", s3={"addressing_style": "auto"})
+    return session().client(service, **kwargs)
 
 
 def reset_clients() -> None:
