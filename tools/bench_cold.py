@@ -89,7 +89,10 @@ def build_layer() -> str | None:
         return None
     proc = subprocess.run(  # noqa: S603  pip with our own pinned requirements
         [sys.executable, "-m", "pip", "install", "-q", "--no-compile", "--target", str(LAYER_DIR), *reqs],
-        capture_output=True, text=True, timeout=600, check=False,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     if proc.returncode != 0:
         return "could not build build/bench-layer (" + proc.stderr.strip()[-200:] + ")"

@@ -4,6 +4,7 @@ transaction; `record()` writes it alone."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -55,6 +56,32 @@ def entry(
 
 def record(**kwargs: Any) -> None:
     entry(**kwargs).save()
+
+
+@dataclass(frozen=True)
+class Auditor:
+    """Who is acting, from where and when — bound once per use case, then
+    `log.entry("lectern.user.password_changed", "user", user_id)` for each thing it does."""
+
+    actor_id: str | None
+    at: datetime
+    ids: Callable[[], str]
+    ip: str | None = None
+
+    def entry(self, action: str, resource_type: str, resource_id: str, **details: Any) -> AuditItem:
+        return entry(
+            action=action,
+            actor_id=self.actor_id,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            at=self.at,
+            entry_id=self.ids(),
+            ip=self.ip,
+            details=details or None,
+        )
+
+    def record(self, action: str, resource_type: str, resource_id: str, **details: Any) -> None:
+        self.entry(action, resource_type, resource_id, **details).save()
 
 
 def _to_domain(item: AuditItem) -> AuditEntry:

@@ -147,6 +147,7 @@ def signup(
     now = deps.clock.now()
     password_hash = passwords.hash_password(password)  # always paid: same time either way
     user_id = deps.ids()
+    log = audit.Auditor(actor_id=user_id, at=now, ids=deps.ids, ip=meta.ip)
     user = UserItem(
         *UserItem.key(user_id),
         user_id=user_id,
@@ -165,17 +166,7 @@ def signup(
             t.save(user, condition=UserItem.pk.does_not_exist())
             t.save(claim, condition=EmailClaimItem.pk.does_not_exist())
             t.save(token_item)
-            t.save(
-                audit.entry(
-                    action="lectern.user.signed_up",
-                    actor_id=user_id,
-                    resource_type="user",
-                    resource_id=user_id,
-                    at=now,
-                    entry_id=deps.ids(),
-                    ip=meta.ip,
-                )
-            )
+            t.save(log.entry("lectern.user.signed_up", "user", user_id))
     except TransactWriteError as exc:
         if not tx.cancelled_by_condition(exc):
             raise
@@ -212,34 +203,20 @@ def verify_email(*, token: str, meta: RequestMeta, deps: Deps) -> User:
     now = deps.clock.now()
     item = _consume_token(token, "verify_email", now)
     user = _get_user(item.user_id)
+    log = audit.Auditor(actor_id=user.user_id, at=now, ids=deps.ids, ip=meta.ip)
     if user.email != item.email:
         raise InvalidToken("The link is invalid or has expired.")
-    try:
-        with tx.write() as t:
-            t.delete(item, condition=OneTimeTokenItem.pk.exists())
-            t.update(
-                user,
-                actions=[
-                    UserItem.email_verified_at.set(user.email_verified_at or now),
-                    UserItem.updated_at.set(now),
-                ],
-                condition=UserItem.email == item.email,
-            )
-            t.save(
-                audit.entry(
-                    action="lectern.user.email_verified",
-                    actor_id=user.user_id,
-                    resource_type="user",
-                    resource_id=user.user_id,
-                    at=now,
-                    entry_id=deps.ids(),
-                    ip=meta.ip,
-                )
-            )
-    except TransactWriteError as exc:
-        if tx.cancelled_by_condition(exc):
-            raise InvalidToken("The link is invalid or has expired.") from exc
-        raise
+    with tx.write(on_condition_failed=InvalidToken("The link is invalid or has expired.")) as t:
+        t.delete(item, condition=OneTimeTokenItem.pk.exists())
+        t.update(
+            user,
+            actions=[
+                UserItem.email_verified_at.set(user.email_verified_at or now),
+                UserItem.updated_at.set(now),
+            ],
+            condition=UserItem.email == item.email,
+        )
+        t.save(log.entry("lectern.user.email_verified", "user", user.user_id))
     deps.bus.publish(
         [
             DomainEvent(
@@ -301,6 +278,7 @@ def _record_login_failure(
 
 
 def _open_session(user: UserItem, meta: RequestMeta, deps: Deps, now: datetime) -> TokenPair:
+    log = audit.Auditor(actor_id=user.user_id, at=now, ids=deps.ids, ip=meta.ip)
     session_id = deps.ids()
     refresh = RefreshToken.new(user.user_id, session_id)
     ttl = now + timedelta(days=get_settings().refresh_token_ttl_days)
@@ -318,18 +296,7 @@ def _open_session(user: UserItem, meta: RequestMeta, deps: Deps, now: datetime) 
     )
     with tx.write() as t:
         t.save(session, condition=SessionItem.pk.does_not_exist())
-        t.save(
-            audit.entry(
-                action="lectern.session.created",
-                actor_id=user.user_id,
-                resource_type="user",
-                resource_id=user.user_id,
-                at=now,
-                entry_id=deps.ids(),
-                ip=meta.ip,
-                details={"session_id": session_id},
-            )
-        )
+        t.save(log.entry("lectern.session.created", "user", user.user_id, session_id=session_id))
     access, expires_in = issue_access_token(user.user_id, session_id, now)
     return TokenPair(access_token=access, refresh_token=refresh.encode(), expires_in=expires_in)
 
@@ -344,18 +311,12 @@ def refresh(*, refresh_token: str, meta: RequestMeta, deps: Deps) -> TokenPair:
     except SessionItem.DoesNotExist as exc:
         raise InvalidToken("The refresh token is invalid or the session has ended.") from exc
     presented_hash = token_hash(presented.secret)
+    log = audit.Auditor(actor_id=session.user_id, at=now, ids=deps.ids, ip=meta.ip)
     if presented_hash in (session.used_hashes or []):
         # A rotated-away token came back: someone holds a copy. End the whole session.
         session.delete()
-        audit.record(
-            action="lectern.session.refresh_reuse_detected",
-            actor_id=session.user_id,
-            resource_type="user",
-            resource_id=session.user_id,
-            at=now,
-            entry_id=deps.ids(),
-            ip=meta.ip,
-            details={"session_id": session.session_id},
+        log.record(
+            "lectern.session.refresh_reuse_detected", "user", session.user_id, session_id=session.session_id
         )
         raise InvalidToken(
             "This refresh token was already used; the session has been signed out.",
@@ -397,6 +358,7 @@ def logout(*, user_id: str, session_id: str, meta: RequestMeta, deps: Deps) -> N
 def request_password_reset(*, email: str, meta: RequestMeta, deps: Deps) -> None:
     email = normalise_email(email)
     now = deps.clock.now()
+    log = audit.Auditor(actor_id=None, at=now, ids=deps.ids, ip=meta.ip)
     counter = _reset_counter()
     window_key, claim_key = counter.key(email, now), EmailClaimItem.key(email)
     found = {(i.pk, i.sk): i for i in TableItem.batch_get([window_key, claim_key])}
@@ -415,17 +377,7 @@ def request_password_reset(*, email: str, meta: RequestMeta, deps: Deps) -> None
     with tx.write() as t:
         t.update(counted, actions=actions)
         t.save(item)
-        t.save(
-            audit.entry(
-                action="lectern.user.password_reset_requested",
-                actor_id=None,
-                resource_type="user",
-                resource_id=user.user_id,
-                at=now,
-                entry_id=deps.ids(),
-                ip=meta.ip,
-            )
-        )
+        t.save(log.entry("lectern.user.password_reset_requested", "user", user.user_id))
     deps.mailer.send(emails.password_reset(email, user.full_name, token))
 
 
@@ -433,37 +385,23 @@ def confirm_password_reset(*, token: str, new_password: str, meta: RequestMeta, 
     now = deps.clock.now()
     item = _consume_token(token, "password_reset", now)
     user = _get_user(item.user_id)
+    log = audit.Auditor(actor_id=user.user_id, at=now, ids=deps.ids, ip=meta.ip)
     if user.email != item.email:
         raise InvalidToken("The link is invalid or has expired.")
     check_password_policy(new_password, user.email, "new_password")
     new_hash = passwords.hash_password(new_password)
-    try:
-        with tx.write() as t:
-            t.delete(item, condition=OneTimeTokenItem.pk.exists())
-            actions: list[Any] = [
-                UserItem.password_hash.set(new_hash),
-                UserItem.password_changed_at.set(now),
-                UserItem.updated_at.set(now),
-            ]
-            if user.email_verified_at is None:
-                # The reset link proves control of the mailbox, just like the verification link.
-                actions.append(UserItem.email_verified_at.set(now))
-            t.update(user, actions=actions)
-            t.save(
-                audit.entry(
-                    action="lectern.user.password_reset",
-                    actor_id=user.user_id,
-                    resource_type="user",
-                    resource_id=user.user_id,
-                    at=now,
-                    entry_id=deps.ids(),
-                    ip=meta.ip,
-                )
-            )
-    except TransactWriteError as exc:
-        if tx.cancelled_by_condition(exc):
-            raise InvalidToken("The link is invalid or has expired.") from exc
-        raise
+    with tx.write(on_condition_failed=InvalidToken("The link is invalid or has expired.")) as t:
+        t.delete(item, condition=OneTimeTokenItem.pk.exists())
+        actions: list[Any] = [
+            UserItem.password_hash.set(new_hash),
+            UserItem.password_changed_at.set(now),
+            UserItem.updated_at.set(now),
+        ]
+        if user.email_verified_at is None:
+            # The reset link proves control of the mailbox, just like the verification link.
+            actions.append(UserItem.email_verified_at.set(now))
+        t.update(user, actions=actions)
+        t.save(log.entry("lectern.user.password_reset", "user", user.user_id))
     _revoke_sessions(user.user_id)
     deps.mailer.send(emails.password_changed(user.email, user.full_name))
 
@@ -472,6 +410,7 @@ def change_password(
     *, user_id: str, session_id: str, current_password: str, new_password: str, meta: RequestMeta, deps: Deps
 ) -> None:
     now = deps.clock.now()
+    log = audit.Auditor(actor_id=user_id, at=now, ids=deps.ids, ip=meta.ip)
     user = _get_user(user_id)
     if not passwords.verify_password(user.password_hash, current_password):
         raise ValidationFailed.field("current_password", "is incorrect", code="incorrect")
@@ -490,17 +429,7 @@ def change_password(
             ],
             condition=UserItem.password_hash == user.password_hash,
         )
-        t.save(
-            audit.entry(
-                action="lectern.user.password_changed",
-                actor_id=user_id,
-                resource_type="user",
-                resource_id=user_id,
-                at=now,
-                entry_id=deps.ids(),
-                ip=meta.ip,
-            )
-        )
+        t.save(log.entry("lectern.user.password_changed", "user", user_id))
     _revoke_sessions(user_id, keep=session_id)
     deps.mailer.send(emails.password_changed(user.email, user.full_name))
 
@@ -516,28 +445,13 @@ def update_profile(*, user_id: str, changes: dict[str, Any], meta: RequestMeta, 
     if not changes:
         return get_profile(user_id)
     now = deps.clock.now()
+    log = audit.Auditor(actor_id=user_id, at=now, ids=deps.ids, ip=meta.ip)
     user = UserItem(*UserItem.key(user_id))
     actions = [getattr(UserItem, field).set(value) for field, value in changes.items()]
     actions.append(UserItem.updated_at.set(now))
-    try:
-        with tx.write() as t:
-            t.update(user, actions=actions, condition=UserItem.pk.exists())
-            t.save(
-                audit.entry(
-                    action="lectern.user.profile_updated",
-                    actor_id=user_id,
-                    resource_type="user",
-                    resource_id=user_id,
-                    at=now,
-                    entry_id=deps.ids(),
-                    ip=meta.ip,
-                    details={"fields": ",".join(sorted(changes))},
-                )
-            )
-    except TransactWriteError as exc:
-        if tx.cancelled_by_condition(exc):
-            raise NotFound("The account does not exist.") from exc
-        raise
+    with tx.write(on_condition_failed=NotFound("The account does not exist.")) as t:
+        t.update(user, actions=actions, condition=UserItem.pk.exists())
+        t.save(log.entry("lectern.user.profile_updated", "user", user_id, fields=",".join(sorted(changes))))
     return get_profile(user_id)
 
 
@@ -557,25 +471,10 @@ def revoke_session(
     *, user_id: str, session_id: str, meta: RequestMeta, deps: Deps, action: str = "lectern.session.revoked"
 ) -> None:
     now = deps.clock.now()
-    try:
-        with tx.write() as t:
-            t.delete(SessionItem(*SessionItem.key(user_id, session_id)), condition=SessionItem.pk.exists())
-            t.save(
-                audit.entry(
-                    action=action,
-                    actor_id=user_id,
-                    resource_type="user",
-                    resource_id=user_id,
-                    at=now,
-                    entry_id=deps.ids(),
-                    ip=meta.ip,
-                    details={"session_id": session_id},
-                )
-            )
-    except TransactWriteError as exc:
-        if tx.cancelled_by_condition(exc):
-            raise NotFound("The session does not exist.") from exc
-        raise
+    log = audit.Auditor(actor_id=user_id, at=now, ids=deps.ids, ip=meta.ip)
+    with tx.write(on_condition_failed=NotFound("The session does not exist.")) as t:
+        t.delete(SessionItem(*SessionItem.key(user_id, session_id)), condition=SessionItem.pk.exists())
+        t.save(log.entry(action, "user", user_id, session_id=session_id))
 
 
 __all__ = [

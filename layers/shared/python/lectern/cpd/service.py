@@ -108,6 +108,7 @@ def create_requirement(
     deps: Deps,
 ) -> Requirement:
     now = deps.clock.now()
+    log = audit.Auditor(actor_id=user_id, at=now, ids=deps.ids, ip=meta.ip)
     rid = deps.ids()
     item = CpdRequirementItem(
         *CpdRequirementItem.key(user_id, rid),
@@ -121,25 +122,10 @@ def create_requirement(
         created_at=now,
         updated_at=now,
     )
-    try:
-        with tx.write() as t:
-            t.save(_claim(user_id, category, rid), condition=CpdCategoryClaimItem.pk.does_not_exist())
-            t.save(item)
-            t.save(
-                audit.entry(
-                    action="lectern.cpd.requirement_created",
-                    actor_id=user_id,
-                    resource_type="cpd_requirement",
-                    resource_id=rid,
-                    at=now,
-                    entry_id=deps.ids(),
-                    ip=meta.ip,
-                )
-            )
-    except TransactWriteError as exc:
-        if tx.cancelled_by_condition(exc):
-            raise _duplicate(category) from exc
-        raise
+    with tx.write(on_condition_failed=_duplicate(category)) as t:
+        t.save(_claim(user_id, category, rid), condition=CpdCategoryClaimItem.pk.does_not_exist())
+        t.save(item)
+        t.save(log.entry("lectern.cpd.requirement_created", "cpd_requirement", rid))
     return Requirement.of(item)
 
 
@@ -172,6 +158,7 @@ def update_requirement(
     if not changes:
         return Requirement.of(item)
     now = deps.clock.now()
+    log = audit.Auditor(actor_id=user_id, at=now, ids=deps.ids, ip=meta.ip)
     changes = {k: float(v) if isinstance(v, Decimal) else v for k, v in changes.items()}
     actions = [getattr(CpdRequirementItem, k).set(v) for k, v in changes.items()]
     actions.append(CpdRequirementItem.updated_at.set(now))
@@ -188,21 +175,17 @@ def update_requirement(
                 )
             t.update(item, actions=actions, condition=CpdRequirementItem.updated_at == item.updated_at)
             t.save(
-                audit.entry(
-                    action="lectern.cpd.requirement_updated",
-                    actor_id=user_id,
-                    resource_type="cpd_requirement",
-                    resource_id=requirement_id,
-                    at=now,
-                    entry_id=deps.ids(),
-                    ip=meta.ip,
-                    details={"fields": ",".join(sorted(changes))},
+                log.entry(
+                    "lectern.cpd.requirement_updated",
+                    "cpd_requirement",
+                    requirement_id,
+                    fields=",".join(sorted(changes)),
                 )
             )
     except TransactWriteError as exc:
+        if tx.cancelled_by_condition(exc) and moving:
+            raise _duplicate(new_category) from exc
         if tx.cancelled_by_condition(exc):
-            if moving:
-                raise _duplicate(new_category) from exc
             raise Conflict("The requirement changed meanwhile; reload and try again.") from exc
         raise
     for k, v in changes.items():
@@ -215,20 +198,11 @@ def update_requirement(
 def delete_requirement(*, user_id: str, requirement_id: str, meta: RequestMeta, deps: Deps) -> None:
     item = _get_requirement(user_id, requirement_id)
     now = deps.clock.now()
+    log = audit.Auditor(actor_id=user_id, at=now, ids=deps.ids, ip=meta.ip)
     with tx.write() as t:
         t.delete(item)
         t.delete(CpdCategoryClaimItem(*CpdCategoryClaimItem.key(user_id, item.category_key)))
-        t.save(
-            audit.entry(
-                action="lectern.cpd.requirement_deleted",
-                actor_id=user_id,
-                resource_type="cpd_requirement",
-                resource_id=requirement_id,
-                at=now,
-                entry_id=deps.ids(),
-                ip=meta.ip,
-            )
-        )
+        t.save(log.entry("lectern.cpd.requirement_deleted", "cpd_requirement", requirement_id))
 
 
 # ---------------------------------------------------------------- activities
@@ -236,6 +210,7 @@ def delete_requirement(*, user_id: str, requirement_id: str, meta: RequestMeta, 
 
 def create_activity(*, user_id: str, data: dict[str, Any], meta: RequestMeta, deps: Deps) -> Activity:
     now = deps.clock.now()
+    log = audit.Auditor(actor_id=user_id, at=now, ids=deps.ids, ip=meta.ip)
     _check_not_future(data["completed_on"], now)
     aid = deps.ids()
     item = CpdActivityItem(
@@ -255,17 +230,7 @@ def create_activity(*, user_id: str, data: dict[str, Any], meta: RequestMeta, de
     )
     with tx.write() as t:
         t.save(item)
-        t.save(
-            audit.entry(
-                action="lectern.cpd.activity_logged",
-                actor_id=user_id,
-                resource_type="cpd_activity",
-                resource_id=aid,
-                at=now,
-                entry_id=deps.ids(),
-                ip=meta.ip,
-            )
-        )
+        t.save(log.entry("lectern.cpd.activity_logged", "cpd_activity", aid))
     return Activity.of(item)
 
 
@@ -304,6 +269,7 @@ def update_activity(
     if not changes:
         return Activity.of(item)
     now = deps.clock.now()
+    log = audit.Auditor(actor_id=user_id, at=now, ids=deps.ids, ip=meta.ip)
     if "completed_on" in changes:
         _check_not_future(changes["completed_on"], now)
         changes = {**changes, "completed_on": changes["completed_on"].isoformat()}
@@ -315,15 +281,8 @@ def update_activity(
     with tx.write() as t:
         t.update(item, actions=actions, condition=CpdActivityItem.pk.exists())
         t.save(
-            audit.entry(
-                action="lectern.cpd.activity_updated",
-                actor_id=user_id,
-                resource_type="cpd_activity",
-                resource_id=activity_id,
-                at=now,
-                entry_id=deps.ids(),
-                ip=meta.ip,
-                details={"fields": ",".join(sorted(changes))},
+            log.entry(
+                "lectern.cpd.activity_updated", "cpd_activity", activity_id, fields=",".join(sorted(changes))
             )
         )
     for k, v in changes.items():
@@ -334,27 +293,13 @@ def update_activity(
 
 def delete_activity(*, user_id: str, activity_id: str, meta: RequestMeta, deps: Deps) -> None:
     now = deps.clock.now()
-    try:
-        with tx.write() as t:
-            t.delete(
-                CpdActivityItem(*CpdActivityItem.key(user_id, activity_id)),
-                condition=CpdActivityItem.pk.exists(),
-            )
-            t.save(
-                audit.entry(
-                    action="lectern.cpd.activity_deleted",
-                    actor_id=user_id,
-                    resource_type="cpd_activity",
-                    resource_id=activity_id,
-                    at=now,
-                    entry_id=deps.ids(),
-                    ip=meta.ip,
-                )
-            )
-    except TransactWriteError as exc:
-        if tx.cancelled_by_condition(exc):
-            raise NotFound("The CPD activity does not exist.") from exc
-        raise
+    log = audit.Auditor(actor_id=user_id, at=now, ids=deps.ids, ip=meta.ip)
+    with tx.write(on_condition_failed=NotFound("The CPD activity does not exist.")) as t:
+        t.delete(
+            CpdActivityItem(*CpdActivityItem.key(user_id, activity_id)),
+            condition=CpdActivityItem.pk.exists(),
+        )
+        t.save(log.entry("lectern.cpd.activity_deleted", "cpd_activity", activity_id))
 
 
 # ---------------------------------------------------------------- summary
