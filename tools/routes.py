@@ -1,58 +1,46 @@
-"""The route table: (method, path template) → route group, and whether a token is needed.
-
-Derived from the generated OpenAPI document (`x-lectern-function`, `security`), plus the few
-meta routes that are deliberately not in the document. The local runtime and the tests route
-with it; the CDK app builds API Gateway resources from the same document.
-"""
+"""The route table for tests and tools: the same one the local runtime and the CDK app use
+(`local.routes`, built on `infra.routes` from the generated OpenAPI document), seen as
+(method, template relative to /api/v1, group, secured)."""
 
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass
 
 API_PREFIX = "/api/v1"
-
-# Served by the meta function but kept out of the OpenAPI document (they *are* the docs).
-META_EXTRAS = (("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/{asset}"))
 
 
 @dataclass(frozen=True)
 class Route:
     method: str
-    template: str  # relative to /api/v1, without trailing slash: /users/me/sessions/{session_id}
+    template: str  # relative to /api/v1, no trailing slash: /users/me/sessions/{session_id}
     group: str
     secured: bool
 
-    @functools.cached_property
-    def regex(self) -> re.Pattern[str]:
-        pattern = re.sub(
-            r"\{[^/]+\}", r"[^/]+", re.escape(self.template).replace(r"\{", "{").replace(r"\}", "}")
-        )
-        return re.compile(f"^{API_PREFIX}{pattern}/?$")
+
+@functools.cache
+def _table():  # type: ignore[no-untyped-def]
+    from local.routes import RouteTable, from_infra
+
+    from functions.groups import GROUPS
+    from tools.openapi import build
+
+    return RouteTable(from_infra(build(), {g.name for g in GROUPS}))
 
 
 @functools.cache
 def route_table() -> tuple[Route, ...]:
-    from tools.openapi import build
-
-    routes = [Route(m, t, "meta", False) for m, t in META_EXTRAS]
-    for path, item in build()["paths"].items():
-        template = path.rstrip("/") or "/"
-        for method, op in item.items():
-            routes.append(Route(method.upper(), template, op["x-lectern-function"], bool(op.get("security"))))
-    return tuple(routes)
+    return tuple(
+        Route(r.method, r.template[len(API_PREFIX) :] or "/", r.group, r.secured) for r in _table().routes()
+    )
 
 
 def match(method: str, path: str) -> tuple[Route | None, list[str]]:
-    """The route for `method path`, else None and the methods the path does allow."""
-    allowed: set[str] = set()
-    candidates = []
-    for route in route_table():
-        if route.regex.match(path):
-            allowed.add(route.method)
-            if route.method == method.upper():
-                candidates.append(route)
-    # A static segment beats a parameter (/events/public beats /events/{id}).
-    candidates.sort(key=lambda r: r.template.count("{"))
-    return (candidates[0] if candidates else None), sorted(allowed)
+    """The route for `method path` (a full /api/v1 path), else None and the methods the path allows."""
+    found = _table().match(path)
+    if found is None:
+        return None, []
+    r = found.routes.get(method.upper())
+    if r is None:
+        return None, found.allowed
+    return Route(r.method, r.template[len(API_PREFIX) :], r.group, r.secured), found.allowed

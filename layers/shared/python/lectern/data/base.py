@@ -43,6 +43,17 @@ class GSI2(GlobalSecondaryIndex["TableItem"]):
     gsi2sk = UnicodeAttribute(range_key=True, attr_name="GSI2SK")
 
 
+class GSI3(GlobalSecondaryIndex["TableItem"]):
+    """Sparse queue index: an item is in it only while it waits (the waitlist of an event)."""
+
+    class Meta:
+        index_name = "GSI3"
+        projection = AllProjection()
+
+    gsi3pk = UnicodeAttribute(hash_key=True, attr_name="GSI3PK")
+    gsi3sk = UnicodeAttribute(range_key=True, attr_name="GSI3SK")
+
+
 TTL_ATTRIBUTE = "ttl"
 
 
@@ -63,10 +74,13 @@ class TableItem(Model):
     gsi1sk = UnicodeAttribute(null=True, attr_name="GSI1SK")
     gsi2pk = UnicodeAttribute(null=True, attr_name="GSI2PK")
     gsi2sk = UnicodeAttribute(null=True, attr_name="GSI2SK")
+    gsi3pk = UnicodeAttribute(null=True, attr_name="GSI3PK")
+    gsi3sk = UnicodeAttribute(null=True, attr_name="GSI3SK")
     ttl = TTLAttribute(null=True, attr_name=TTL_ATTRIBUTE)
 
     gsi1 = GSI1()
     gsi2 = GSI2()
+    gsi3 = GSI3()
 
     _bound: ClassVar[bool] = False
 

@@ -1,0 +1,1 @@
+"""Events: the organiser's events, custom registration fields, publishing, public pages, iCalendar."""
