@@ -27,6 +27,11 @@ GROUPS: tuple[RouteGroup, ...] = (
     RouteGroup(
         "users", "functions.users.handler", "Profile, sessions, CPD requirements, activities, summary"
     ),
+    RouteGroup(
+        "registrations",
+        "functions.registrations.handler",
+        "Registering, capacity and waitlist, organiser and attendee views, account linking",
+    ),
 )
 
 AUTHORIZER_MODULE = "functions.authorizer.handler"

@@ -7,6 +7,7 @@ account — same status, same body, and (for login) the same argon2 work for unk
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -229,7 +230,20 @@ def verify_email(*, token: str, meta: RequestMeta, deps: Deps) -> User:
     )
     user.email_verified_at = user.email_verified_at or now
     user.updated_at = now
+    _link_guest_registrations(user, deps, meta)
     return User.of(user)
+
+
+def _link_guest_registrations(user: UserItem, deps: Deps, meta: RequestMeta) -> None:
+    """Guest registrations made with the now verified email become the account's (spec-review
+    C5). Idempotent; a failure here never fails the verification (the user can link later at
+    POST /users/me/link-registrations)."""
+    from lectern.registrations.linking import link_guest_registrations
+
+    try:
+        link_guest_registrations(user.user_id, user.email, deps=deps, correlation_id=meta.correlation_id)
+    except Exception:
+        logging.getLogger("lectern.accounts").exception("linking guest registrations failed")
 
 
 # ---------------------------------------------------------------- login, refresh, logout

@@ -15,11 +15,19 @@ from lectern.config import get_settings
 
 
 @dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str  # e.g. "text/calendar"
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Email:
     to: str
     subject: str
     text: str
     html: str
+    attachments: tuple[Attachment, ...] = ()
 
 
 class Mailer(Protocol):
@@ -46,6 +54,9 @@ def to_mime(message: Email, sender: str) -> EmailMessage:
     mime["Message-ID"] = make_msgid(domain="lectern")
     mime.set_content(message.text)
     mime.add_alternative(message.html, subtype="html")
+    for a in message.attachments:
+        maintype, _, subtype = a.content_type.partition("/")
+        mime.add_attachment(a.data, maintype=maintype, subtype=subtype or "octet-stream", filename=a.filename)
     return mime
 
 
@@ -59,6 +70,8 @@ def from_mime(raw: str | bytes) -> dict[str, str]:
     out = {"to": str(parsed["To"] or ""), "subject": str(parsed["Subject"] or ""), "text": "", "html": ""}
     for part in parsed.walk():  # type: ignore[attr-defined]
         ctype = part.get_content_type()
+        if part.get_content_disposition() == "attachment":
+            continue
         if ctype == "text/plain" and not out["text"]:
             out["text"] = part.get_content()
         elif ctype == "text/html" and not out["html"]:

@@ -1,0 +1,71 @@
+"""Registration mails: confirmed, waitlisted, promoted — with the event's .ics attached when the
+calendar module is available."""
+
+from __future__ import annotations
+
+from html import escape
+
+from lectern.config import get_settings
+from lectern.data.events import EventItem
+from lectern.integrations.mail import Attachment, Email
+
+
+def _ics(event: EventItem) -> tuple[Attachment, ...]:
+    try:
+        from lectern.events.ics import event_calendar  # written by the events work (issue 3)
+    except ImportError:
+        return ()
+    data = event_calendar([event])
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return (Attachment("event.ics", "text/calendar", data),)
+
+
+def _mail(to: str, subject: str, lines: list[str], event: EventItem) -> Email:
+    link = f"{get_settings().app_base_url.rstrip('/')}/events/{event.event_id}"
+    text = "\n\n".join([*lines, f"Event page: {link}"]) + "\n\n— Lectern\n"
+    body = "".join(f"<p>{escape(line)}</p>" for line in lines)
+    body += f'<p><a href="{escape(link)}">Event page</a></p>'
+    html = f"<!doctype html><html><body>{body}<p>— Lectern</p></body></html>"
+    return Email(to=to, subject=subject, text=text, html=html, attachments=_ics(event))
+
+
+def _when(event: EventItem) -> str:
+    return f"{event.starts_at.isoformat()} ({event.timezone})"
+
+
+def confirmed(to: str, name: str, event: EventItem) -> Email:
+    return _mail(
+        to,
+        f"You are registered: {event.title}",
+        [f"Hello {name},", f"Your place at “{event.title}” is confirmed.", f"It starts at {_when(event)}."],
+        event,
+    )
+
+
+def waitlisted(to: str, name: str, event: EventItem, position: int | None) -> Email:
+    where = f"You are number {position} on the waitlist." if position else "You are on the waitlist."
+    return _mail(
+        to,
+        f"You are on the waitlist: {event.title}",
+        [
+            f"Hello {name},",
+            f"“{event.title}” is full. {where}",
+            "We will email you if a place becomes free and it is offered to you.",
+        ],
+        event,
+    )
+
+
+def promoted(to: str, name: str, event: EventItem) -> Email:
+    return _mail(
+        to,
+        f"A place is yours: {event.title}",
+        [
+            f"Hello {name},",
+            f"A place became free at “{event.title}” and you have been moved from the waitlist: "
+            "your registration is confirmed.",
+            f"It starts at {_when(event)}.",
+        ],
+        event,
+    )

@@ -1,0 +1,96 @@
+"""Linking guest registrations to an account (spec-review C5).
+
+Only ever for a *verified* email: `verify_email` calls `link_guest_registrations` after its
+transaction (the verification is the proof of owning the address), and the
+`/users/me/link-registrations` routes refuse an unverified account.
+
+Query GSI2 `GUEST#<email>#REGS` → one conditional UpdateItem per registration
+(`attribute_not_exists(user_id)`), moving its GSI2 keys to `USER#<user_id>#REGS`.
+"""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import UpdateError
+
+from lectern import audit
+from lectern.data.accounts import UserItem
+from lectern.data.base import TableItem
+from lectern.data.registrations import RegistrationItem
+from lectern.deps import Deps
+from lectern.errors import Forbidden, NotFound
+from lectern.integrations.bus import DomainEvent
+from lectern.registrations.model import Registration
+
+MAX_GUEST_REGISTRATIONS = 500
+
+
+def _guest_items(email: str) -> list[RegistrationItem]:
+    pk, _ = RegistrationItem.person_index(None, email, "")
+    return [
+        i
+        for i in TableItem.gsi2.query(pk, limit=MAX_GUEST_REGISTRATIONS)
+        if isinstance(i, RegistrationItem) and not i.user_id
+    ]
+
+
+def link_guest_registrations(user_id: str, email: str, *, deps: Deps, correlation_id: str = "") -> int:
+    """How many guest registrations made with `email` were linked to `user_id`."""
+    return len(_link(user_id, email, deps=deps, correlation_id=correlation_id))
+
+
+def _link(user_id: str, email: str, *, deps: Deps, correlation_id: str = "") -> list[Registration]:
+    """Attach every unlinked guest registration made with `email` to `user_id`; returns those
+    linked (a registration linked concurrently by another call is skipped, never linked twice)."""
+    now = deps.clock.now()
+    linked: list[Registration] = []
+    log = audit.Auditor(actor_id=user_id, at=now, ids=deps.ids)
+    for item in _guest_items(email):
+        pk, sk = RegistrationItem.person_index(user_id, email, item.registration_id)
+        try:
+            item.update(
+                actions=[
+                    RegistrationItem.user_id.set(user_id),
+                    RegistrationItem.gsi2pk.set(pk),
+                    RegistrationItem.gsi2sk.set(sk),
+                    RegistrationItem.updated_at.set(now),
+                ],
+                condition=RegistrationItem.user_id.does_not_exist() & (RegistrationItem.email == email),
+            )
+        except UpdateError:
+            continue
+        log.record("lectern.registration.linked", "registration", item.registration_id, user_id=user_id)
+        linked.append(Registration.of(item))
+    if linked:
+        deps.bus.publish(
+            [
+                DomainEvent(
+                    "lectern.registration.linked",
+                    {"user_id": user_id, "registration_ids": [r.registration_id for r in linked]},
+                    occurred_at=now,
+                    correlation_id=correlation_id,
+                )
+            ]
+        )
+    return linked
+
+
+def _verified_user(user_id: str) -> UserItem:
+    try:
+        user = UserItem.get(*UserItem.key(user_id), consistent_read=True)
+    except UserItem.DoesNotExist as exc:
+        raise NotFound("The account does not exist.") from exc
+    if not user.email_verified_at:
+        raise Forbidden("Verify your email address first.", code="email_not_verified")
+    return user
+
+
+def linkable(user_id: str) -> list[Registration]:
+    """Guest registrations made with the caller's verified email and not yet linked
+    (GetItem User → Query GSI2 `GUEST#<email>#REGS`)."""
+    user = _verified_user(user_id)
+    return [Registration.of(i) for i in _guest_items(user.email)]
+
+
+def link(user_id: str, *, deps: Deps, correlation_id: str = "") -> list[Registration]:
+    user = _verified_user(user_id)
+    return _link(user_id, user.email, deps=deps, correlation_id=correlation_id)
