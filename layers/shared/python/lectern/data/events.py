@@ -5,6 +5,7 @@
 | Event      | EVENT#<event_id>   | EVENT            | OWNER#<owner_id>#EVENTS / <starts_at UTC>#<id>    |
 | EventSlug  | OWNER#<owner_id>   | SLUG#<slug>      | —                                                 |
 | CalendarFeed | CALFEED#<sha256(token)> | FEED    | —                                                 |
+| CalendarFeedPointer | USER#<user_id> | CALFEED   | —                                                 |
 
 The event item also carries the registration counters (`confirmed_count`,
 `waitlisted_count`) that the registration transactions keep honest with conditions, and its
@@ -91,3 +92,17 @@ class CalendarFeedItem(TableItem, discriminator="CalendarFeed"):
     @staticmethod
     def key(token_hash: str) -> tuple[str, str]:
         return f"CALFEED#{token_hash}", "FEED"
+
+
+class CalendarFeedPointerItem(TableItem, discriminator="CalendarFeedPointer"):
+    """The user's current feed token, in the user's partition (`USER#<user_id>` / `CALFEED`), so
+    `GET /users/me/calendar-feed` can show the same URL again and rotating knows which
+    `CalendarFeedItem` to delete. At most one per user."""
+
+    user_id = UnicodeAttribute()
+    token = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+    @staticmethod
+    def key(user_id: str) -> tuple[str, str]:
+        return f"USER#{user_id}", "CALFEED"
