@@ -7,8 +7,10 @@ from functions.registrations.routes import attendee, bulk, discount_validate, li
 from lectern.http import build_app
 
 logger = Logger(service="registrations")
+# bulk before organiser: powertools tries dynamic routes in registration order, and
+# /events/<event_id>/registrations/export must win over /events/<event_id>/registrations/<registration_id>.
 app = build_app(
-    register.router, discount_validate.router, organiser.router, bulk.router, attendee.router, linking.router
+    register.router, discount_validate.router, bulk.router, organiser.router, attendee.router, linking.router
 )
 
 
