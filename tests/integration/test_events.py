@@ -520,3 +520,21 @@ def test_given_another_organisers_event_when_acting_then_404_and_unchanged(api, 
     r = api.post(f"/events/{event.event_id}/{action}/", token=verified_account(api).token)
     assert r.status == 404
     assert _stored(event.event_id).status == "published"
+
+
+def test_given_a_mail_fails_when_cancelling_then_the_others_are_still_sent(api, me, monkeypatch):
+    event = make_event(me.token)
+    for email in ("bounce@example.com", "ok@example.com"):
+        _register(event, email)
+    mailer = default_deps().mailer
+    real_send = mailer.send
+
+    def flaky(message):
+        if message.to == "bounce@example.com":
+            raise RuntimeError("SES said no")
+        real_send(message)
+
+    monkeypatch.setattr(mailer, "send", flaky)
+    r = api.post(f"/events/{event.event_id}/cancel/", token=me.token)
+    assert r.status == 200 and _stored(event.event_id).status == "cancelled"
+    assert len(sent_emails("ok@example.com")) == 1

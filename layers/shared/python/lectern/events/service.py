@@ -10,6 +10,7 @@ against concurrent registrations.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -30,6 +31,8 @@ from lectern.events.access import owned_event
 from lectern.events.mails import event_cancelled
 from lectern.integrations.bus import DomainEvent
 from lectern.request import RequestMeta
+
+logger = logging.getLogger("lectern.events")
 
 MAX_SLUG_ATTEMPTS = 20
 CENT = Decimal("0.01")
@@ -442,8 +445,15 @@ def cancel_event(*, owner_id: str, event_id: str, meta: RequestMeta, deps: Deps)
         extra=[EventItem.cancelled_at.set(now)],
     )
     item.cancelled_at = now
+    failed = 0
     for reg in active_registrations(event_id):
-        deps.mailer.send(event_cancelled(reg.email, reg.full_name, item))
+        try:
+            deps.mailer.send(event_cancelled(reg.email, reg.full_name, item))
+        except Exception:  # one bad address must not stop the others (the cancel is already done)
+            failed += 1
+            logger.exception("cancellation mail not sent", extra={"registration_id": reg.registration_id})
+    if failed:
+        logger.warning("cancellation mails failed", extra={"event_id": event_id, "failed": failed})
     _publish(deps, "lectern.event.cancelled", item, now, meta)
     return item
 
