@@ -161,6 +161,7 @@ def test_given_a_taken_explicit_slug_when_creating_then_409_slug_taken_and_nothi
         ({"price": -1}, "price"),
         ({"price": 1.234}, "price"),
         ({"currency": "eur"}, "currency"),
+        ({"currency": "ABC"}, "currency"),
         ({"cpd_hours": 1000.5}, "cpd_hours"),
         ({"cpd_hours": 1.005}, "cpd_hours"),
         ({"minimum_attendance_percent": 101}, "minimum_attendance_percent"),

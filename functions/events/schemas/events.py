@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
+from lectern.events.currencies import is_currency
 from lectern.events.slugs import MAX_LENGTH as SLUG_MAX
 from lectern.schemas import LongText, Name, OptionalText, Request, Response
 from pydantic import AwareDatetime, Field, field_validator
@@ -31,6 +32,12 @@ Percent = Annotated[int, Field(ge=0, le=100)]
 Capacity = Annotated[int, Field(ge=1, le=1_000_000, description="null = unlimited")]
 Location = Annotated[str, Field(max_length=500)]
 Timezone = Annotated[str, Field(min_length=1, max_length=64, description="IANA timezone, e.g. Europe/London")]
+
+
+def _currency(v: str | None) -> str | None:
+    if v is not None and not is_currency(v):
+        raise ValueError("must be an ISO 4217 currency code such as GBP, EUR or USD")
+    return v
 
 
 def _iana(v: str | None) -> str | None:
@@ -73,6 +80,7 @@ class EventCreate(Request):
     required_sessions: list[UUID] = Field(default_factory=list, max_length=100)
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: _iana(v)))
+    _cur = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
 
 
 class EventUpdate(Request):
@@ -107,6 +115,7 @@ class EventUpdate(Request):
     required_sessions: list[UUID] | None = Field(default=None, max_length=100)
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: _iana(v)))
+    _cur = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
 
     @field_validator(
         "title",
