@@ -539,3 +539,10 @@ def test_given_a_mail_fails_when_cancelling_then_the_others_are_still_sent(api, 
     r = api.post(f"/events/{event.event_id}/cancel/", token=me.token)
     assert r.status == 200 and _stored(event.event_id).status == "cancelled"
     assert len(sent_emails("ok@example.com")) == 1
+
+
+def test_given_only_the_current_slug_when_patching_then_nothing_is_written(api, me):
+    created = _create(api, me).json
+    r = api.patch(f"/events/{created['uuid']}/", {"slug": created["slug"]}, token=me.token)
+    assert r.status == 200 and r.json["revision"] == created["revision"]
+    assert _slug_owner(user_id_of(me.token), created["slug"]) == created["uuid"]

@@ -257,6 +257,8 @@ def update_event(
     moving_slug = new_slug is not None and new_slug != item.slug
     old_slug = item.slug
     stored = dict(_stored(k, v) for k, v in changes.items())
+    if not stored and not moving_slug:
+        return item  # only the current slug was sent: nothing to write
     for attr, value in stored.items():
         setattr(item, attr, value)
     _check_consistency(item)
