@@ -28,6 +28,11 @@ GROUPS: tuple[RouteGroup, ...] = (
         "users", "functions.users.handler", "Profile, sessions, CPD requirements, activities, summary"
     ),
     RouteGroup(
+        "events",
+        "functions.events.handler",
+        "Events, custom registration fields, discount codes, public event pages, iCalendar feeds",
+    ),
+    RouteGroup(
         "registrations",
         "functions.registrations.handler",
         "Registering, capacity and waitlist, organiser and attendee views, account linking",
