@@ -227,3 +227,19 @@ def test_bulk_add_is_throttled_per_organiser_with_retry_after(api, owner):
     assert _bulk(api, owner, event, [person(99)], dry_run=True).status == 200
     other = verified_account(api)
     assert _bulk(api, other, make_event(other.token), [person(1)]).status == 200
+
+
+def test_people_not_reached_within_the_time_budget_are_reported_not_processed(api, owner, monkeypatch):
+    from lectern.registrations import bulk
+
+    ticks = iter(range(0, 10_000, 15))  # every look at the clock is 15 s later
+    monkeypatch.setattr(bulk, "_monotonic", lambda: next(ticks))
+    event = make_event(owner.token)
+    r = _bulk(api, owner, event, [person(1), person(2), person(3)])
+    assert r.status == 200, r.json
+    assert _reasons(r) == [
+        ("person1@example.org", True, "confirmed", None),
+        ("person2@example.org", False, None, "not_processed"),
+        ("person3@example.org", False, None, "not_processed"),
+    ]
+    assert [i.email for i in _regs(event)] == ["person1@example.org"]

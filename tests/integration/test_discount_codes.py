@@ -373,3 +373,53 @@ def test_successful_validations_do_not_count_towards_the_throttle(api, owner, ev
     _create(api, owner, event)
     for _ in range(25):
         assert _validate(api, event, "EARLY-BIRD", ip="198.51.100.11").status == 200
+
+
+# ------------------------------------------------------------------ with registration
+
+
+def _register(api, event, email, code=None):
+    body = {"email": email, "full_name": "Ada Lovelace", **({"discount_code": code} if code else {})}
+    return api.post(f"/events/{event.event_id}/register/", body)
+
+
+def test_a_100_percent_code_makes_a_priced_event_free_and_counts_one_use(api, owner, event):
+    _create(api, owner, event, amount=100, max_uses=2)
+    r = _register(api, event, "a@example.org", "early-bird")
+    assert r.status == 201, r.json
+    assert (r.json["discount_code_used"], r.json["amount_paid"]) == ("Early-Bird", 0)
+    assert int(_stored(event, "EARLY-BIRD").used_count) == 1
+    listed = api.get(f"/events/{event.event_id}/discount-codes/", token=owner.token).json["items"]
+    assert listed[0]["used_count"] == 1
+
+
+def test_an_exhausted_code_refuses_the_registration_naming_discount_code(api, owner, event):
+    _create(api, owner, event, amount=100, max_uses=1)
+    assert _register(api, event, "a@example.org", "EARLY-BIRD").status == 201
+    r = _register(api, event, "b@example.org", "EARLY-BIRD")
+    assert r.status == 422 and _detail(r)["field"] == "discount_code" and _detail(r)["code"] == "exhausted"
+    assert int(_stored(event, "EARLY-BIRD").used_count) == 1
+
+
+def test_deleting_a_used_code_keeps_the_registrations_that_used_it(api, owner, event):
+    cid = _create(api, owner, event, amount=100).json["uuid"]
+    reg = _register(api, event, "a@example.org", "EARLY-BIRD").json
+    assert api.delete(f"/events/{event.event_id}/discount-codes/{cid}/", token=owner.token).status == 204
+    r = api.get(f"/events/{event.event_id}/registrations/{reg['uuid']}/", token=owner.token)
+    assert (
+        r.status == 200 and r.json["discount_code_used"] == "Early-Bird" and r.json["status"] == "confirmed"
+    )
+    assert (
+        _register(api, event, "b@example.org", "EARLY-BIRD").json["error"]["details"][0]["code"]
+        == "unknown_code"
+    )
+
+
+def test_renaming_a_code_keeps_counting_its_uses(api, owner, event):
+    cid = _create(api, owner, event, amount=100, max_uses=2).json["uuid"]
+    assert _register(api, event, "a@example.org", "EARLY-BIRD").status == 201
+    assert _patch(api, owner, event, cid, {"code": "LATE-BIRD"}).json["used_count"] == 1
+    assert _register(api, event, "b@example.org", "late-bird").status == 201
+    r = _register(api, event, "c@example.org", "late-bird")
+    assert r.status == 422 and _detail(r)["code"] == "exhausted"
+    assert _register(api, event, "d@example.org", "early-bird").status == 422

@@ -55,7 +55,8 @@ def bulk_out(r: bulk.BulkResult) -> BulkAddOut:
         "Each person is registered exactly as if they had registered themselves (capacity, waitlist, "
         "one active registration per email), without a mail unless `notify` is true. Per-person results "
         "say who was added and why not (`already_registered`, `duplicate_in_request`, `invalid_email`, "
-        "`invalid_custom_answers`, `event_full`; `would_be_waitlisted`/`waitlisted`). A real run takes one "
+        "`invalid_custom_answers`, `event_full`, `not_processed` when the request's time budget ran out; "
+        "`would_be_waitlisted`/`waitlisted`). A real run takes one "
         "unit from the organiser's bulk-operation budget (5 in a burst, then 1 per 12 s → 429 with "
         "Retry-After); a dry run is free."
     ),

@@ -36,7 +36,8 @@ class BulkResultOut(Response):
     reason: str | None = Field(
         description=(
             "why not added: already_registered, duplicate_in_request, invalid_email, invalid_custom_answers, "
-            "event_full, ...; or would_be_waitlisted / waitlisted for people added to the waitlist"
+            "event_full, not_processed (time budget ran out: send again), ...; "
+            "or would_be_waitlisted / waitlisted for people added to the waitlist"
         )
     )
     message: str | None
