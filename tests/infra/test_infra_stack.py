@@ -112,7 +112,12 @@ def resource_paths(tpl: dict[str, Any]) -> dict[str, str]:
 
 
 def normalise(path: str) -> str:
-    return re.sub(r"\{[^}]*\}", "{}", path.rstrip("/"))
+    """Resource path with anonymous parameters, as API Gateway holds it: each segment through
+    infra.routes.resource_part (so `{token}.ics` is the resource `{token}`)."""
+    from infra.routes import resource_part
+
+    parts = [resource_part(s) for s in path.strip("/").split("/") if s]
+    return re.sub(r"\{[^}]*\}", "{}", "/" + "/".join(parts))
 
 
 def expected_routes() -> dict[tuple[str, str], tuple[str, bool]]:

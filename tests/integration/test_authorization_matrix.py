@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
-
 from lectern import secrets
+
 from tests.support import matrix
 from tests.support.builders import verified_account
 from tools.routes import route_table
@@ -45,7 +45,9 @@ def test_every_parameter_has_a_factory():
 
 @pytest.mark.parametrize("route", SECURED, ids=lambda r: f"{r.method} {r.template}")
 def test_anonymous_gets_401(api, route):
-    r = api.call(route.method, _path(route.template, _random_ids(route.template)), BODIES.get(route.template, {}))
+    r = api.call(
+        route.method, _path(route.template, _random_ids(route.template)), BODIES.get(route.template, {})
+    )
     assert r.status == 401
     assert r.error_code == "unauthorized"
 
@@ -70,7 +72,9 @@ def test_second_user_gets_404_for_first_users_ids(api, route):
     mallory = verified_account(api)
     ids = {p: FACTORIES[p](api, alice) for p in _params(route.template)}
     before = {p: _snapshot(api, alice, route, ids) for p in ids}
-    r = api.call(route.method, _path(route.template, ids), BODIES.get(route.template, {}), token=mallory.token)
+    r = api.call(
+        route.method, _path(route.template, ids), BODIES.get(route.template, {}), token=mallory.token
+    )
     assert r.status == 404, r.json
     # ... and what Alice can see of her resources is unchanged.
     assert {p: _snapshot(api, alice, route, ids) for p in ids} == before

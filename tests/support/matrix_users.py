@@ -6,7 +6,9 @@ from typing import Any
 
 
 def _requirement(api: Any, owner: Any) -> str:
-    r = api.post("/users/me/cpd-requirements/", {"category": "Ethics", "hours_required": 5}, token=owner.token)
+    r = api.post(
+        "/users/me/cpd-requirements/", {"category": "Ethics", "hours_required": 5}, token=owner.token
+    )
     assert r.status == 201, r.json
     return r.json["uuid"]
 
@@ -29,6 +31,11 @@ BODIES = {
     "/users/me/change-password": {"current_password": "x" * 12, "new_password": "y" * 12},
     "/users/me/cpd-requirements": {"category": "Ethics", "hours_required": 5},
     "/users/me/cpd-requirements/{requirement_id}": {"hours_required": 7},
-    "/users/me/cpd-activities": {"title": "Talk", "category": "Ethics", "hours": 1, "completed_on": "2026-01-02"},
+    "/users/me/cpd-activities": {
+        "title": "Talk",
+        "category": "Ethics",
+        "hours": 1,
+        "completed_on": "2026-01-02",
+    },
     "/users/me/cpd-activities/{activity_id}": {"hours": 2},
 }
