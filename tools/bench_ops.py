@@ -124,46 +124,10 @@ class Harness:
         return self.builders.login(self.api, acct.email, acct.password)
 
     def create(self, path: str, body: dict[str, Any], token: str) -> dict[str, Any]:
-        """A CPD precondition through the API; if the API answers 500, seed it through the
-        service layer instead (flagged in the result's notes) so the operation under test can
-        still be measured — the create operation itself is benched, and fails, on its own."""
+        """A precondition through the API (not counted)."""
         r = self.api.post(path, body, token=token)
-        if r.status == 500:
-            self.notes.append(f"setup: POST {path} answered 500, precondition seeded via lectern.cpd.service")
-            return self._seed(path, body, token)
         self.expect(r, 201)
-        return r.json
-
-    def _seed(self, path: str, body: dict[str, Any], token: str) -> dict[str, Any]:
-        from datetime import date
-        from decimal import Decimal
-
-        from lectern.cpd import service
-        from lectern.deps import default_deps
-        from lectern.request import RequestMeta
-
-        me = self.api.get("/users/me/", token=token)
-        self.expect(me, 200)
-        user_id, meta = me.json["uuid"], RequestMeta(ip=self.api.ip, device="bench")
-        if path == REQS:
-            created = service.create_requirement(
-                user_id=user_id,
-                category=body["category"],
-                hours_required=Decimal(str(body["hours_required"])),
-                period="yearly",
-                period_start_month=1,
-                meta=meta,
-                deps=default_deps(),
-            )
-            return {"uuid": created.requirement_id}
-        data = {
-            **body,
-            "hours": Decimal(str(body["hours"])),
-            "completed_on": date.fromisoformat(body["completed_on"]),
-            "evidence_url": None,
-        }
-        act = service.create_activity(user_id=user_id, data=data, meta=meta, deps=default_deps())
-        return {"uuid": act.activity_id}
+        return dict(r.json)
 
 
 def requirement(category: str = "Ethics", hours: float = 10) -> dict[str, Any]:

@@ -20,9 +20,8 @@ class Route:
 
 @functools.cache
 def _table():  # type: ignore[no-untyped-def]
-    from local.routes import RouteTable, from_infra
-
     from functions.groups import GROUPS
+    from local.routes import RouteTable, from_infra
     from tools.openapi import build
 
     return RouteTable(from_infra(build(), {g.name for g in GROUPS}))
