@@ -55,6 +55,12 @@ class InvalidToken(Unauthorized):
     message = "The token is invalid or has expired."
 
 
+class PaymentRequired(LecternError):
+    status = 402
+    code = "payment_required"
+    message = "Payment is required."
+
+
 class Forbidden(LecternError):
     status = 403
     code = "forbidden"

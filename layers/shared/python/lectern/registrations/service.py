@@ -29,7 +29,7 @@ from lectern.data.pagination import Page, PageRequest, query_page
 from lectern.data.registrations import RegistrationEmailItem, RegistrationItem
 from lectern.deps import Deps
 from lectern.discounts import pricing
-from lectern.errors import Conflict, LecternError, NotFound, ValidationFailed
+from lectern.errors import Conflict, NotFound, PaymentRequired, ValidationFailed
 from lectern.events.access import owned_event
 from lectern.integrations.bus import DomainEvent
 from lectern.registrations import emails
@@ -41,18 +41,8 @@ logger = logging.getLogger("lectern.registrations")
 MAX_ATTEMPTS = 6
 
 
-class PaymentRequired(LecternError):
-    status = 402
-    code = "payment_not_available"
-    message = "Paid checkout is not available yet."
-
-
-def _payment_required() -> LecternError:
-    try:
-        from lectern.errors import PaymentRequired as Shared  # type: ignore[attr-defined]
-    except ImportError:
-        return PaymentRequired()
-    return Shared("Paid checkout is not available yet.", code="payment_not_available")
+def _payment_required() -> PaymentRequired:
+    return PaymentRequired("Paid checkout is not available yet.", code="payment_not_available")
 
 
 # ---------------------------------------------------------------- helpers

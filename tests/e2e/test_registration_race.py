@@ -1,0 +1,133 @@
+"""Capacity under concurrency, over real HTTP against `make dev`'s server: N simultaneous
+registrations (32 workers) for an event with C seats and a waitlist → exactly C confirmed, N-C
+waitlisted with positions 1..N-C, nothing lost, no error, and the event's counters equal the
+counts.
+
+The local emulator serialises every call and moto copies the whole table for each
+TransactWriteItems, so a registration costs more the fuller the table: 500 registrations take
+~190 s there. CI runs 200 registrations for 40 seats once (~60 s on a fresh server); the full storm is
+`LECTERN_RACE_REGISTRANTS=500 LECTERN_RACE_CAPACITY=100 LECTERN_RACE_RUNS=3`."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from urllib.parse import unquote
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "correct horse battery staple 42"
+CAPACITY = int(os.environ.get("LECTERN_RACE_CAPACITY", "40"))
+REGISTRANTS = int(os.environ.get("LECTERN_RACE_REGISTRANTS", "200"))
+RUNS = int(os.environ.get("LECTERN_RACE_RUNS", "1"))
+WORKERS = 32
+_TOKEN = re.compile(r"[?&]token=([^&\s\"'<>]+)")
+_local = threading.local()
+
+
+def _session() -> requests.Session:
+    if not hasattr(_local, "s"):
+        _local.s = requests.Session()
+    return _local.s
+
+
+def _organiser_token(api_server: str) -> str:
+    v1 = f"{api_server}/api/v1"
+    email = f"organiser-{uuid.uuid4().hex[:10]}@example.org"
+    r = requests.post(
+        f"{v1}/auth/signup/", json={"email": email, "password": PASSWORD, "full_name": "Org"}, timeout=30
+    )
+    assert r.status_code == 202, r.text
+    deadline = time.monotonic() + 10
+    while True:
+        items = requests.get(f"{api_server}/_dev/emails", params={"to": email}, timeout=10).json()["items"]
+        if items:
+            break
+        assert time.monotonic() < deadline, "no verification mail"
+        time.sleep(0.1)
+    token = unquote(_TOKEN.search(items[0]["text"]).group(1))
+    assert requests.post(f"{v1}/auth/verify-email/", json={"token": token}, timeout=30).status_code == 200
+    r = requests.post(f"{v1}/auth/login/", json={"email": email, "password": PASSWORD}, timeout=30)
+    assert r.status_code == 200, r.text
+    return r.json()["access_token"]
+
+
+def _event(v1: str, auth: dict[str, str]) -> str:
+    starts = datetime.now(UTC) + timedelta(days=7)
+    body = {
+        "title": "Race day",
+        "starts_at": starts.isoformat(),
+        "ends_at": (starts + timedelta(hours=1)).isoformat(),
+        "capacity": CAPACITY,
+        "waitlist_enabled": True,
+    }
+    r = requests.post(f"{v1}/events/", json=body, headers=auth, timeout=30)
+    if r.status_code == 404 and r.json()["error"]["code"] == "route_not_found":
+        pytest.skip("the events routes are not there yet")
+    assert r.status_code == 201, r.text
+    event_id = r.json()["uuid"]
+    r = requests.post(f"{v1}/events/{event_id}/publish/", json={}, headers=auth, timeout=30)
+    assert r.status_code == 200, r.text
+    return event_id
+
+
+@pytest.mark.parametrize("run", range(1, RUNS + 1))
+def test_five_hundred_simultaneous_registrations_never_exceed_capacity(api_server, run):
+    v1 = f"{api_server}/api/v1"
+    auth = {"Authorization": f"Bearer {_organiser_token(api_server)}"}
+    event_id = _event(v1, auth)
+    tag = uuid.uuid4().hex[:8]
+
+    def register(i: int) -> requests.Response:
+        body = {"email": f"r{i}-{tag}@example.org", "full_name": f"Registrant {i}"}
+        return _session().post(f"{v1}/events/{event_id}/register/", json=body, timeout=120)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        replies = list(pool.map(register, range(REGISTRANTS)))
+    elapsed = time.perf_counter() - started
+    print(f"\nrun {run}: {REGISTRANTS} registrations with {WORKERS} workers in {elapsed:.1f}s")
+
+    errors = [(r.status_code, r.text[:200]) for r in replies if r.status_code != 201]
+    assert errors == []
+    statuses = Counter(r.json()["status"] for r in replies)
+    assert statuses == {"confirmed": CAPACITY, "waitlisted": REGISTRANTS - CAPACITY}
+
+    # Nothing lost: the organiser's list holds exactly the 500 answered registrations.
+    listed, cursor = [], None
+    while True:
+        params = {"limit": 200, **({"cursor": cursor} if cursor else {})}
+        page = requests.get(
+            f"{v1}/events/{event_id}/registrations/", params=params, headers=auth, timeout=60
+        ).json()
+        listed += page["items"]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert sorted(i["uuid"] for i in listed) == sorted(r.json()["uuid"] for r in replies)
+    assert Counter(i["status"] for i in listed) == statuses
+
+    # Positions, read after the storm: 1..400, each exactly once, in registration order.
+    waiting = sorted(i["uuid"] for i in listed if i["status"] == "waitlisted")
+
+    def position(rid: str) -> int:
+        r = _session().get(f"{v1}/events/{event_id}/registrations/{rid}/", headers=auth, timeout=60)
+        assert r.status_code == 200, r.text
+        return r.json()["waitlist_position"]
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        positions = list(pool.map(position, waiting))
+    assert positions == list(range(1, REGISTRANTS - CAPACITY + 1))
+
+    event = requests.get(f"{v1}/events/{event_id}/", headers=auth, timeout=30).json()
+    assert (event["confirmed_count"], event["waitlisted_count"]) == (CAPACITY, REGISTRANTS - CAPACITY)
+    print(f"run {run}: total with checks {time.perf_counter() - started:.1f}s")
