@@ -442,3 +442,49 @@ def test_a_guest_registration_is_not_visible_to_an_account_with_another_email(ap
     me = verified_account(api)
     assert api.get(f"/users/me/registrations/{rid}/", token=me.token).status == 404
     assert api.post(f"/users/me/registrations/{rid}/cancel/", {}, token=me.token).status == 404
+
+
+# ---------------------------------------------------------------- contract and domain events
+
+
+def test_register_is_optionally_authenticated_in_the_openapi_document():
+    from tools.openapi import build
+
+    op = build()["paths"]["/events/{event_id}/register/"]["post"]
+    assert op["security"] == [{}, {"bearerAuth": []}]
+
+
+def test_registering_publishes_confirmed_then_waitlisted(api, organiser):
+    from lectern.deps import Deps
+    from lectern.integrations.bus import MemoryPublisher
+    from lectern.integrations.mail import MemoryMailer
+    from lectern.registrations import service
+    from lectern.request import RequestMeta
+
+    event = make_event(organiser.token, capacity=1, waitlist_enabled=True)
+    deps = Deps(mailer=MemoryMailer(), bus=MemoryPublisher())
+    for email in ("a@example.org", "b@example.org"):
+        service.register(
+            event_id=event.event_id,
+            applicant=service.Applicant(email=email, full_name="P"),
+            user_id=None,
+            meta=RequestMeta(correlation_id="c-1"),
+            deps=deps,
+        )
+    assert [e.detail_type for e in deps.bus.events] == [
+        "lectern.registration.confirmed",
+        "lectern.registration.waitlisted",
+    ]
+    assert all(e.data["event_id"] == event.event_id and e.correlation_id == "c-1" for e in deps.bus.events)
+    assert [m.to for m in deps.mailer.sent] == ["a@example.org", "b@example.org"]
+    assert "number 1" in deps.mailer.sent[1].text
+
+
+def test_an_attendee_cancelling_a_confirmed_registration_frees_the_seat(api, organiser):
+    me = verified_account(api)
+    event = make_event(organiser.token, capacity=1)
+    rid = _register(api, event, {"full_name": "Me"}, token=me.token).json["uuid"]
+    r = api.post(f"/users/me/registrations/{rid}/cancel/", {}, token=me.token)
+    assert r.status == 200 and r.json["cancelled_by"] == user_id_of(me.token)
+    assert _event(event.event_id).confirmed_count == 0
+    assert _register(api, event, _body("next@example.org")).json["status"] == "confirmed"
