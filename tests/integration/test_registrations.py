@@ -104,10 +104,6 @@ def test_confirmation_mail_carries_the_event_as_an_ics_attachment(api, organiser
     ][-1]
     msg = message_from_bytes(raw.encode() if isinstance(raw, str) else raw, policy=default)
     parts = [(p.get_content_type(), p.get_filename()) for p in msg.walk()]
-    try:
-        import lectern.events.ics  # noqa: F401
-    except ImportError:
-        pytest.skip("the calendar module is not there yet")
     assert ("text/calendar", "event.ics") in parts
 
 

@@ -1,5 +1,4 @@
-"""Registration mails: confirmed, waitlisted, promoted — with the event's .ics attached when the
-calendar module is available."""
+"""Registration mails: confirmed, waitlisted, promoted — each with the event's .ics attached."""
 
 from __future__ import annotations
 
@@ -7,14 +6,11 @@ from html import escape
 
 from lectern.config import get_settings
 from lectern.data.events import EventItem
+from lectern.events.ics import event_calendar
 from lectern.integrations.mail import Attachment, Email
 
 
 def _ics(event: EventItem) -> tuple[Attachment, ...]:
-    try:
-        from lectern.events.ics import event_calendar  # written by the events work (issue 3)
-    except ImportError:
-        return ()
     data = event_calendar([event])
     if isinstance(data, str):
         data = data.encode("utf-8")

@@ -31,6 +31,7 @@ from lectern.deps import Deps
 from lectern.discounts import pricing
 from lectern.errors import Conflict, NotFound, PaymentRequired, ValidationFailed
 from lectern.events.access import owned_event
+from lectern.events.fields import validate_answers
 from lectern.integrations.bus import DomainEvent
 from lectern.registrations import emails
 from lectern.registrations.model import Registration
@@ -81,29 +82,7 @@ def position_of(event_id: str, registration_id: str) -> int:
 
 
 def _validate_answers(fields: list[dict[str, Any]], answers: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    try:
-        from lectern.events.fields import validate_answers
-    except ImportError:  # until the events work lands: known fields, required ones present
-        validate_answers = _basic_answers
     return validate_answers(fields, answers)
-
-
-def _basic_answers(fields: list[dict[str, Any]], answers: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    by_id = {str(f.get("field_id")): f for f in fields}
-    for key in answers:
-        if key not in by_id:
-            raise ValidationFailed.field(
-                f"custom_answers.{key}", "is not a field of this event", code="unknown_field"
-            )
-    out: dict[str, dict[str, Any]] = {}
-    for fid, f in by_id.items():
-        value = answers.get(fid)
-        if value in (None, "", []):
-            if f.get("required"):
-                raise ValidationFailed.field(f"custom_answers.{fid}", "is required", code="missing")
-            continue
-        out[fid] = {"label": f.get("label", ""), "value": value}
-    return out
 
 
 def _fields(event: EventItem) -> list[dict[str, Any]]:
