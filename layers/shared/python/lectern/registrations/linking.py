@@ -4,15 +4,17 @@ Only ever for a *verified* email: `verify_email` calls `link_guest_registrations
 transaction (the verification is the proof of owning the address), and the
 `/users/me/link-registrations` routes refuse an unverified account.
 
-Query GSI2 `GUEST#<email>#REGS` → one conditional UpdateItem per registration
-(`attribute_not_exists(user_id)`), moving its GSI2 keys to `USER#<user_id>#REGS`.
+Query GSI2 `GUEST#<email>#REGS` → per registration one TransactWriteItems (conditional update
+`attribute_not_exists(user_id)` moving its GSI2 keys to `USER#<user_id>#REGS`, plus its audit
+entry): 1 + n calls.
 """
 
 from __future__ import annotations
 
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import TransactWriteError
 
 from lectern import audit
+from lectern.data import tx
 from lectern.data.accounts import UserItem
 from lectern.data.base import TableItem
 from lectern.data.registrations import RegistrationItem
@@ -47,18 +49,27 @@ def _link(user_id: str, email: str, *, deps: Deps, correlation_id: str = "") -> 
     for item in _guest_items(email):
         pk, sk = RegistrationItem.person_index(user_id, email, item.registration_id)
         try:
-            item.update(
-                actions=[
-                    RegistrationItem.user_id.set(user_id),
-                    RegistrationItem.gsi2pk.set(pk),
-                    RegistrationItem.gsi2sk.set(sk),
-                    RegistrationItem.updated_at.set(now),
-                ],
-                condition=RegistrationItem.user_id.does_not_exist() & (RegistrationItem.email == email),
-            )
-        except UpdateError:
-            continue
-        log.record("lectern.registration.linked", "registration", item.registration_id, user_id=user_id)
+            with tx.write() as t:
+                t.update(
+                    item,
+                    actions=[
+                        RegistrationItem.user_id.set(user_id),
+                        RegistrationItem.gsi2pk.set(pk),
+                        RegistrationItem.gsi2sk.set(sk),
+                        RegistrationItem.updated_at.set(now),
+                    ],
+                    condition=RegistrationItem.user_id.does_not_exist() & (RegistrationItem.email == email),
+                )
+                t.save(
+                    log.entry(
+                        "lectern.registration.linked", "registration", item.registration_id, user_id=user_id
+                    )
+                )
+        except TransactWriteError as exc:
+            if tx.cancelled_by_condition(exc):
+                continue  # linked meanwhile by another call
+            raise
+        item.user_id, item.gsi2pk, item.gsi2sk, item.updated_at = user_id, pk, sk, now
         linked.append(Registration.of(item))
     if linked:
         deps.bus.publish(

@@ -532,7 +532,9 @@ def _cancel(item: RegistrationItem, *, actor_id: str, meta: RequestMeta, deps: D
             meta,
         )
         _send(deps, emails.promoted(promoted.email, promoted.full_name, event))
-    return Registration.of(_get(item.registration_id))
+    item.status, item.cancelled_at, item.cancelled_by, item.updated_at = "cancelled", now, actor_id, now
+    item.gsi3pk = item.gsi3sk = None
+    return Registration.of(item)
 
 
 def promote(
@@ -582,4 +584,6 @@ def promote(
         meta,
     )
     _send(deps, emails.promoted(item.email, item.full_name, event))
-    return Registration.of(_get(registration_id))
+    item.status, item.promoted_from_waitlist_at, item.updated_at = "confirmed", now, now
+    item.gsi3pk = item.gsi3sk = None
+    return Registration.of(item)
