@@ -11,6 +11,8 @@ for. Unlimited capacity is the *absence* of the `capacity` attribute (pynamodb d
 from __future__ import annotations
 
 import logging
+import random
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -69,9 +71,14 @@ def _reasons(exc: TransactWriteError) -> list[str]:
     return [getattr(r, "code", "") or "" for r in (getattr(exc, "cancellation_reasons", None) or []) if r]
 
 
-def _retryable(exc: TransactWriteError) -> bool:
+def _retryable(exc: TransactWriteError, attempt: int = 0) -> bool:
+    """A failed condition or a conflict with another transaction on the same item (the event
+    is a hot item under a rush) is retried; a conflict after a short jittered backoff."""
     codes = _reasons(exc)
-    return "ConditionalCheckFailed" in codes or "TransactionConflict" in codes
+    if "TransactionConflict" in codes:
+        time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 - jitter, not security
+        return True
+    return "ConditionalCheckFailed" in codes
 
 
 def position_of(event_id: str, registration_id: str) -> int:
@@ -212,7 +219,7 @@ def register(
         *RegistrationEmailItem.key(event_id, email), registration_id=registration_id
     )
 
-    for _attempt in range(MAX_ATTEMPTS):
+    for attempt in range(MAX_ATTEMPTS):
         confirm = _has_seat(event)
         if not confirm and not event.waitlist_enabled:
             raise Conflict(
@@ -250,7 +257,7 @@ def register(
                     )
                 )
         except TransactWriteError as exc:
-            if not _retryable(exc):
+            if not _retryable(exc, attempt):
                 raise
             # Why did it fail? Re-read the claim, the event (and the code) in one call.
             claim_key = (claim.pk, claim.sk)
@@ -435,7 +442,7 @@ def _cancel(item: RegistrationItem, *, actor_id: str, meta: RequestMeta, deps: D
     event = EventItem.get(*EventItem.key(item.event_id), consistent_read=True)
     skip_after: str | None = None
     promoted: RegistrationItem | None = None
-    for _attempt in range(MAX_ATTEMPTS):
+    for attempt in range(MAX_ATTEMPTS):
         if item.status == "cancelled":
             raise _already_cancelled()
         was = item.status
@@ -495,7 +502,7 @@ def _cancel(item: RegistrationItem, *, actor_id: str, meta: RequestMeta, deps: D
                         event, actions=[EventItem.confirmed_count.add(-1)], condition=EventItem.pk.exists()
                     )
         except TransactWriteError as exc:
-            if not _retryable(exc):
+            if not _retryable(exc, attempt):
                 raise
             item = _get(item.registration_id)
             if item.status == "cancelled":
