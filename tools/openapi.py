@@ -35,6 +35,8 @@ def _error_schemas() -> dict[str, Any]:
 _ERRORS = {
     "400": "Malformed request (e.g. body is not JSON, invalid cursor)",
     "401": "Missing, invalid or expired token, or wrong credentials",
+    "402": "Payment required (paid checkout is not available yet)",
+    "403": "Not allowed for this account in its current state (e.g. email not verified)",
     "404": "Not found (also for resources the caller may not see)",
     "405": "Method not allowed on this path",
     "409": "Conflicts with the current state (e.g. a duplicate)",

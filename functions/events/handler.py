@@ -2,12 +2,14 @@
 event pages and iCalendar, the personal calendar feed."""
 
 from aws_lambda_powertools import Logger
-
-from functions.events.routes import calendar_feed, custom_fields, discount_codes, events, public
 from lectern.http import build_app
 
+from functions.events.routes import calendar_feed, custom_fields, discount_codes, events, public
+
 logger = Logger(service="events")
-app = build_app(events.router, custom_fields.router, discount_codes.router, public.router, calendar_feed.router)
+app = build_app(
+    events.router, custom_fields.router, discount_codes.router, public.router, calendar_feed.router
+)
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)

@@ -2,9 +2,9 @@
 the attendee's views, bulk add and CSV export, discount-code validation, account linking."""
 
 from aws_lambda_powertools import Logger
+from lectern.http import build_app
 
 from functions.registrations.routes import attendee, bulk, discount_validate, linking, organiser, register
-from lectern.http import build_app
 
 logger = Logger(service="registrations")
 # bulk before organiser: powertools tries dynamic routes in registration order, and

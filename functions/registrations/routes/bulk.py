@@ -62,7 +62,7 @@ def bulk_out(r: bulk.BulkResult) -> BulkAddOut:
     ),
     tags=TAGS,
     security=BEARER,
-    openapi_extensions=errors("409", "429"),
+    openapi_extensions=errors("402", "409", "429"),
 )
 def bulk_add(
     event_id: Annotated[UUIDPath, Path()],

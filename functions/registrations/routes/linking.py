@@ -2,7 +2,7 @@
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from lectern.deps import default_deps
-from lectern.http import BEARER, principal, request_meta
+from lectern.http import BEARER, errors, principal, request_meta
 from lectern.registrations import linking
 
 from functions.registrations.schemas.registrations import LinkableOut, LinkedOut, registration_out
@@ -16,6 +16,7 @@ TAGS = ["registrations"]
     summary="Guest registrations made with my verified email, not yet linked to my account",
     tags=TAGS,
     security=BEARER,
+    openapi_extensions=errors("403"),
 )
 def list_linkable() -> LinkableOut:
     return LinkableOut(items=[registration_out(r) for r in linking.linkable(principal(router).user_id)])
@@ -26,6 +27,7 @@ def list_linkable() -> LinkableOut:
     summary="Link the guest registrations made with my verified email to my account",
     tags=TAGS,
     security=BEARER,
+    openapi_extensions=errors("403"),
 )
 def link_registrations() -> LinkedOut:
     linked = linking.link(

@@ -27,7 +27,7 @@ OPTIONAL_BEARER: list[dict[str, list[str]]] = [{}, {"bearerAuth": []}]
     tags=TAGS,
     status_code=201,
     security=OPTIONAL_BEARER,
-    openapi_extensions=errors("401", "409"),
+    openapi_extensions=errors("401", "402", "409"),
 )
 def register(event_id: Annotated[UUIDPath, Path()], body: RegisterRequest) -> RegistrationOut:
     deps = default_deps()

@@ -1,9 +1,10 @@
 """Registration entities.
 
-| entity            | PK                   | SK              | GSI1PK / GSI1SK            | GSI2PK / GSI2SK                  | GSI3PK / GSI3SK (sparse)     |
-|-------------------|----------------------|-----------------|----------------------------|----------------------------------|------------------------------|
-| Registration      | REG#<registration_id>| REG             | EVENT#<event_id>#REGS / <id> | USER#<user_id>#REGS / <id>, or GUEST#<email>#REGS / <id> while unlinked | WAITLIST#<event_id> / <id> while waitlisted |
-| RegistrationEmail | EVENT#<event_id>     | EMAIL#<email>   | —                          | —                                | —                            |
+- Registration: PK `REG#<registration_id>`, SK `REG`;
+  GSI1 `EVENT#<event_id>#REGS` / `<id>` (the event's registrations);
+  GSI2 `USER#<user_id>#REGS` / `<id>`, or `GUEST#<email>#REGS` / `<id>` while unlinked;
+  GSI3 `WAITLIST#<event_id>` / `<id>` only while waitlisted (sparse).
+- RegistrationEmail: PK `EVENT#<event_id>`, SK `EMAIL#<email>`.
 
 Ids are UUIDv7, so `<id>` sort keys are creation order: the waitlist index lists the oldest
 waitlisted registration first and a position is a COUNT of the keys before one's own.

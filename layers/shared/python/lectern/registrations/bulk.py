@@ -33,6 +33,7 @@ from lectern.data.registrations import RegistrationEmailItem
 from lectern.deps import Deps
 from lectern.errors import Conflict, LecternError, ValidationFailed
 from lectern.events.access import owned_event
+from lectern.events.fields import validate_answers
 from lectern.integrations.mail import Email as Mail
 from lectern.registrations import service
 from lectern.request import RequestMeta
@@ -105,7 +106,7 @@ def _event_open(event: EventItem, now: Any) -> None:
             details=[{"status": event.status}],
         )
     if int(event.price_minor or 0) > 0:
-        raise service._payment_required()  # the same error as registering one person
+        raise service.payment_required()  # the same error as registering one person
     if event.registration_opens_at and now < event.registration_opens_at:
         raise Conflict("Registration for this event has not opened yet.", code="registration_not_open")
     if event.registration_closes_at and now >= event.registration_closes_at:
@@ -126,7 +127,7 @@ def _claimed(event_id: str, emails: Sequence[str]) -> set[str]:
 
 def _answers_problem(event: EventItem, answers: dict[str, Any] | None) -> ValidationFailed | None:
     try:
-        service._validate_answers(list(event.custom_fields or []), answers or {})
+        validate_answers(list(event.custom_fields or []), answers or {})
     except ValidationFailed as err:
         return err
     return None

@@ -44,7 +44,7 @@ logger = logging.getLogger("lectern.registrations")
 MAX_ATTEMPTS = 6
 
 
-def _payment_required() -> PaymentRequired:
+def payment_required() -> PaymentRequired:
     return PaymentRequired("Paid checkout is not available yet.", code="payment_not_available")
 
 
@@ -86,10 +86,6 @@ def position_of(event_id: str, registration_id: str) -> int:
     pk, _ = RegistrationItem.waitlist_index(event_id, registration_id)
     before = TableItem.gsi3.count(pk, range_key_condition=TableItem.gsi3sk < registration_id)
     return int(before) + 1
-
-
-def _validate_answers(fields: list[dict[str, Any]], answers: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return validate_answers(fields, answers)
 
 
 def _fields(event: EventItem) -> list[dict[str, Any]]:
@@ -181,7 +177,7 @@ def register(
     if not email:
         raise ValidationFailed.field("email", "is required when you are not signed in", code="missing")
 
-    answers = _validate_answers(_fields(event), applicant.custom_answers or {})
+    answers = validate_answers(_fields(event), applicant.custom_answers or {})
 
     code_item = got.get(code_key) if code_key else None
     if not isinstance(code_item, DiscountCodeItem):
@@ -189,7 +185,7 @@ def register(
     quote = pricing.quote_for_code(event, applicant.discount_code, code_item, now)
     amount_minor, code_used = int(quote.amount_minor), quote.code_used
     if amount_minor > 0:
-        raise _payment_required()
+        raise payment_required()
     if code_used is None:
         code_item = None
 
@@ -394,7 +390,7 @@ def update(
             actions.append(getattr(RegistrationItem, name).set(changes[name]))
     if "custom_answers" in changes:
         event = owned_event(owner_id, event_id)
-        answers = _validate_answers(_fields(event), changes["custom_answers"] or {})
+        answers = validate_answers(_fields(event), changes["custom_answers"] or {})
         actions.append(RegistrationItem.custom_answers.set(answers))
     log = audit.Auditor(actor_id=owner_id, at=now, ids=deps.ids, ip=meta.ip)
     with tx.write(on_condition_failed=NotFound("The registration does not exist.")) as t:
