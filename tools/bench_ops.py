@@ -417,6 +417,151 @@ def _summary(h: Harness) -> None:
     h.expect(r, 200)
 
 
+# ---------------------------------------------------------------- events and registrations
+
+EVENT = {
+    "title": "Bench webinar",
+    "starts_at": "2030-03-01T10:00:00+00:00",
+    "ends_at": "2030-03-01T12:00:00+00:00",
+    "timezone": "Europe/London",
+}
+
+
+def _published_event(h: Harness, token: str, **fields: Any) -> str:
+    event = h.create("/events/", {**EVENT, **fields}, token)
+    h.expect(h.api.post(f"/events/{event['uuid']}/publish/", token=token), 200)
+    return str(event["uuid"])
+
+
+def _register(h: Harness, event_id: str, status: int = 201) -> dict[str, Any]:
+    r = h.api.post(f"/events/{event_id}/register/", {"email": h.email(), "full_name": "Guest Bench"})
+    h.expect(r, status)
+    return dict(r.json)
+
+
+@scenario("events.create")
+def _event_create(h: Harness) -> None:
+    acct = h.account()
+    with h.measure():
+        r = h.api.post("/events/", EVENT, token=acct.token)
+    h.expect(r, 201)
+
+
+@scenario("events.get")
+def _event_get(h: Harness) -> None:
+    acct = h.account()
+    event = h.create("/events/", EVENT, acct.token)
+    with h.measure():
+        r = h.api.get(f"/events/{event['uuid']}/", token=acct.token)
+    h.expect(r, 200)
+
+
+@scenario("events.list")
+def _events_list(h: Harness) -> None:
+    acct = h.account()
+    for _ in range(3):
+        h.create("/events/", EVENT, acct.token)
+    with h.measure():
+        r = h.api.get("/events/", token=acct.token)
+    h.expect(r, 200)
+
+
+@scenario("events.update")
+def _event_update(h: Harness) -> None:
+    acct = h.account()
+    event = h.create("/events/", EVENT, acct.token)
+    with h.measure():
+        r = h.api.patch(f"/events/{event['uuid']}/", {"capacity": 50}, token=acct.token)
+    h.expect(r, 200)
+
+
+@scenario("events.publish")
+def _event_publish(h: Harness) -> None:
+    acct = h.account()
+    event = h.create("/events/", EVENT, acct.token)
+    with h.measure():
+        r = h.api.post(f"/events/{event['uuid']}/publish/", token=acct.token)
+    h.expect(r, 200)
+
+
+@scenario("events.public_get")
+def _event_public(h: Harness) -> None:
+    acct = h.account()
+    event_id = _published_event(h, acct.token)
+    with h.measure():
+        r = h.api.get(f"/public/events/{event_id}/")
+    h.expect(r, 200)
+
+
+@scenario("registrations.register")
+def _registration_register(h: Harness) -> None:
+    acct = h.account()
+    event_id = _published_event(h, acct.token, capacity=10)
+    with h.measure():
+        r = h.api.post(f"/events/{event_id}/register/", {"email": h.email(), "full_name": "Guest Bench"})
+    h.expect(r, 201)
+
+
+@scenario("registrations.register_waitlisted")
+def _registration_waitlisted(h: Harness) -> None:
+    acct = h.account()
+    event_id = _published_event(h, acct.token, capacity=1, waitlist_enabled=True)
+    _register(h, event_id)
+    with h.measure():
+        r = h.api.post(f"/events/{event_id}/register/", {"email": h.email(), "full_name": "Guest Bench"})
+    h.expect(r, 201)
+    if r.json.get("status") != "waitlisted":
+        raise BenchFailure(f"expected a waitlisted registration, got {r.json}")
+
+
+@scenario("registrations.cancel_promote")
+def _registration_cancel_promote(h: Harness) -> None:
+    acct = h.account()
+    event_id = _published_event(h, acct.token, capacity=1, waitlist_enabled=True)
+    first = _register(h, event_id)
+    _register(h, event_id)
+    with h.measure():
+        r = h.api.post(f"/events/{event_id}/registrations/{first['uuid']}/cancel/", token=acct.token)
+    h.expect(r, 200)
+
+
+@scenario("registrations.organiser_list")
+def _registrations_list(h: Harness) -> None:
+    acct = h.account()
+    event_id = _published_event(h, acct.token)
+    for _ in range(3):
+        _register(h, event_id)
+    with h.measure():
+        r = h.api.get(f"/events/{event_id}/registrations/", token=acct.token)
+    h.expect(r, 200)
+
+
+@scenario("registrations.mine")
+def _registrations_mine(h: Harness) -> None:
+    organiser = h.account()
+    attendee = h.account()
+    for _ in range(2):
+        event_id = _published_event(h, organiser.token)
+        h.expect(h.api.post(f"/events/{event_id}/register/", {"full_name": "Me"}, token=attendee.token), 201)
+    with h.measure():
+        r = h.api.get("/users/me/registrations/", token=attendee.token)
+    h.expect(r, 200)
+
+
+@scenario("discounts.validate")
+def _discount_validate(h: Harness) -> None:
+    acct = h.account()
+    event_id = _published_event(h, acct.token, price=20)
+    h.create(
+        f"/events/{event_id}/discount-codes/",
+        {"code": "BENCH10", "kind": "percent", "amount": 10},
+        acct.token,
+    )
+    with h.measure():
+        r = h.api.post(f"/events/{event_id}/discount-codes/validate/", {"code": "bench10"})
+    h.expect(r, 200)
+
+
 # ---------------------------------------------------------------- runner
 
 
