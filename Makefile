@@ -8,7 +8,7 @@ export PYTHONPATH := $(CURDIR):$(CURDIR)/layers/shared/python
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: dev test test-unit test-integration test-infra test-e2e lint openapi openapi-check synth bench simulate layer deploy clean
+.PHONY: race dev test test-unit test-integration test-infra test-e2e lint openapi openapi-check synth bench simulate layer deploy clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -47,6 +47,10 @@ synth: $(STAMP)  ## synthesise the CDK app offline into cdk.out/
 
 bench: $(STAMP)  ## DynamoDB calls per operation and cold-init ratios
 	$(BIN)/python -m tools.bench
+
+race: $(STAMP)  ## the registration storm at full size: 500 concurrent registrations, capacity 100, RUNS times
+	LECTERN_RACE_REGISTRANTS=500 LECTERN_RACE_CAPACITY=100 LECTERN_RACE_RUNS=$${RUNS:-20} \
+	  $(BIN)/python -m pytest -q -s -o timeout=0 tests/e2e/test_registration_race.py tests/e2e/test_discount_race.py
 
 STAGE ?= dev
 
