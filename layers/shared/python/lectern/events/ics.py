@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-
-from icalendar import Calendar, Event
+from typing import TYPE_CHECKING
 
 from lectern.config import get_settings
 from lectern.data.events import EventItem
+
+if TYPE_CHECKING:
+    from icalendar import Event
 
 PRODID = "-//Lectern//Lectern events//EN"
 
@@ -22,6 +24,9 @@ def _utc(value: datetime) -> datetime:
 
 
 def _vevent(item: EventItem) -> Event:
+    # icalendar is imported when a calendar is built (~80 ms), not on every cold start.
+    from icalendar import Event
+
     ev = Event()
     ev.add("uid", f"{item.event_id}@lectern")
     ev.add("dtstamp", _utc(item.updated_at))
@@ -40,6 +45,8 @@ def _vevent(item: EventItem) -> Event:
 
 def event_calendar(events: list[EventItem], name: str | None = None) -> bytes:
     """A VCALENDAR with one VEVENT per event (UID `<event_id>@lectern`, SEQUENCE = revision)."""
+    from icalendar import Calendar
+
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
