@@ -200,6 +200,7 @@ class Emulator:
         return self._state.doorbell
 
     def start(self) -> str:
+        _snapshot_each_table_once()
         from moto.moto_server.threaded_moto_server import ThreadedMotoServer
         from moto.moto_server.werkzeug_app import (
             DomainDispatcherApplication,
@@ -320,6 +321,45 @@ class Emulator:
                         sent.clear()
             self._state.captured.clear()
         return cleared
+
+
+def _snapshot_each_table_once() -> None:
+    """moto's TransactWriteItems deep-copies the whole table once per *item* of the transaction
+    (to roll back on failure), before running any of them. All those copies are of the same,
+    unchanged table, so one copy per table per transaction is the same snapshot: make the
+    copies share it. A 5-item registration transaction then copies the table once instead of
+    five times. Only the rollback snapshot changes; semantics are moto's own. (Safe because
+    every request to the emulator runs under the one lock.)"""
+    import copy as real_copy
+    import types
+
+    from moto.dynamodb import models
+    from moto.dynamodb.models.table import Table
+
+    original = models.DynamoDBBackend.transact_write_items
+    if getattr(original, "_lectern_patched", False):
+        return
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        memo: dict[int, Any] = {}
+
+        def deepcopy_once(obj: Any, *args: Any, **kwargs: Any) -> Any:
+            if not isinstance(obj, Table):  # only the whole-table rollback snapshots are shared
+                return real_copy.deepcopy(obj, *args, **kwargs)
+            if id(obj) not in memo:
+                memo[id(obj)] = real_copy.deepcopy(obj, *args, **kwargs)
+            return memo[id(obj)]
+
+        shim = types.SimpleNamespace(**{k: getattr(real_copy, k) for k in ("copy", "deepcopy")})
+        shim.deepcopy = deepcopy_once
+        models.copy = shim  # type: ignore[assignment]
+        try:
+            return original(self, transact_items)
+        finally:
+            models.copy = real_copy  # type: ignore[assignment]
+
+    transact_write_items._lectern_patched = True  # type: ignore[attr-defined]
+    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
 def _address(value: str) -> str:
