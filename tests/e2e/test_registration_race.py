@@ -11,85 +11,38 @@ TransactWriteItems, so a registration costs more the fuller the table: 500 regis
 from __future__ import annotations
 
 import os
-import re
-import threading
 import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
-from urllib.parse import unquote
 
 import pytest
 import requests
 
+from tests.e2e.http_support import published_event, session, signed_in
+
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct horse battery staple 42"
 CAPACITY = int(os.environ.get("LECTERN_RACE_CAPACITY", "40"))
 REGISTRANTS = int(os.environ.get("LECTERN_RACE_REGISTRANTS", "200"))
 RUNS = int(os.environ.get("LECTERN_RACE_RUNS", "1"))
 WORKERS = 32
-_TOKEN = re.compile(r"[?&]token=([^&\s\"'<>]+)")
-_local = threading.local()
-
-
-def _session() -> requests.Session:
-    if not hasattr(_local, "s"):
-        _local.s = requests.Session()
-    return _local.s
-
-
-def _organiser_token(api_server: str) -> str:
-    v1 = f"{api_server}/api/v1"
-    email = f"organiser-{uuid.uuid4().hex[:10]}@example.org"
-    r = requests.post(
-        f"{v1}/auth/signup/", json={"email": email, "password": PASSWORD, "full_name": "Org"}, timeout=30
-    )
-    assert r.status_code == 202, r.text
-    deadline = time.monotonic() + 10
-    while True:
-        items = requests.get(f"{api_server}/_dev/emails", params={"to": email}, timeout=10).json()["items"]
-        if items:
-            break
-        assert time.monotonic() < deadline, "no verification mail"
-        time.sleep(0.1)
-    token = unquote(_TOKEN.search(items[0]["text"]).group(1))
-    assert requests.post(f"{v1}/auth/verify-email/", json={"token": token}, timeout=30).status_code == 200
-    r = requests.post(f"{v1}/auth/login/", json={"email": email, "password": PASSWORD}, timeout=30)
-    assert r.status_code == 200, r.text
-    return r.json()["access_token"]
 
 
 def _event(v1: str, auth: dict[str, str]) -> str:
-    starts = datetime.now(UTC) + timedelta(days=7)
-    body = {
-        "title": "Race day",
-        "starts_at": starts.isoformat(),
-        "ends_at": (starts + timedelta(hours=1)).isoformat(),
-        "capacity": CAPACITY,
-        "waitlist_enabled": True,
-    }
-    r = requests.post(f"{v1}/events/", json=body, headers=auth, timeout=30)
-    if r.status_code == 404 and r.json()["error"]["code"] == "route_not_found":
-        pytest.skip("the events routes are not there yet")
-    assert r.status_code == 201, r.text
-    event_id = r.json()["uuid"]
-    r = requests.post(f"{v1}/events/{event_id}/publish/", json={}, headers=auth, timeout=30)
-    assert r.status_code == 200, r.text
-    return event_id
+    return published_event(v1, auth, title="Race day", capacity=CAPACITY, waitlist_enabled=True)
 
 
 @pytest.mark.parametrize("run", range(1, RUNS + 1))
 def test_five_hundred_simultaneous_registrations_never_exceed_capacity(api_server, run):
     v1 = f"{api_server}/api/v1"
-    auth = {"Authorization": f"Bearer {_organiser_token(api_server)}"}
+    auth = {"Authorization": f"Bearer {signed_in(api_server)}"}
     event_id = _event(v1, auth)
     tag = uuid.uuid4().hex[:8]
 
     def register(i: int) -> requests.Response:
         body = {"email": f"r{i}-{tag}@example.org", "full_name": f"Registrant {i}"}
-        return _session().post(f"{v1}/events/{event_id}/register/", json=body, timeout=120)
+        return session().post(f"{v1}/events/{event_id}/register/", json=body, timeout=120)
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
@@ -120,7 +73,7 @@ def test_five_hundred_simultaneous_registrations_never_exceed_capacity(api_serve
     waiting = sorted(i["uuid"] for i in listed if i["status"] == "waitlisted")
 
     def position(rid: str) -> int:
-        r = _session().get(f"{v1}/events/{event_id}/registrations/{rid}/", headers=auth, timeout=60)
+        r = session().get(f"{v1}/events/{event_id}/registrations/{rid}/", headers=auth, timeout=60)
         assert r.status_code == 200, r.text
         return r.json()["waitlist_position"]
 
