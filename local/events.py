@@ -26,27 +26,15 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from functions.consumers import CONSUMERS, Consumer
 from local.emulator import Doorbell
 from local.runtime import Function
 
 log = logging.getLogger("lectern.local.events")
 
 
-@dataclass(frozen=True)
-class Consumer:
-    name: str  # short, [a-z0-9-]: names the queue, DLQ and rule
-    handler: str  # "package.module.lambda_handler"
-    pattern: dict[str, Any]  # EventBridge event pattern
-    batch_size: int = 10
-    visibility_timeout: int = 5  # seconds before a failed message is retried (short locally)
-    max_receive_count: int = 3  # then it goes to the DLQ
-
-
-# The consumers the CDK app wires to the bus. Keep in step with the infra (or, better, move this
-# list next to functions/groups.py so both read one source). Example:
-#     Consumer("welcome-mail", "functions.mailer.handler.lambda_handler",
-#              {"source": ["lectern"], "detail-type": ["lectern.user.signed_up"]}),
-WIRING: tuple[Consumer, ...] = ()
+# The consumers the CDK app wires to the bus: one list for both (functions/consumers.py).
+WIRING: tuple[Consumer, ...] = CONSUMERS
 
 
 def sqs_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, Any]:

@@ -51,6 +51,9 @@ class Settings:
     files_bucket: str = "lectern-files"
     event_bus_name: str = "lectern"
     app_secret_name: str = "lectern/app"
+    # Secrets Manager secret with Zoom's webhook secret token and OAuth client (empty: from env,
+    # local mode and tests only — see lectern.zoom.credentials).
+    zoom_secret_name: str = ""
     mail_from: str = "Lectern <no-reply@lectern.local>"
     app_base_url: str = "http://127.0.0.1:3000"
     cors_origins: list[str] = field(default_factory=list)

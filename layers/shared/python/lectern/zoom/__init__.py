@@ -1,0 +1,1 @@
+"""Zoom: credentials, OAuth connection, webhook verification, meeting provisioning."""
