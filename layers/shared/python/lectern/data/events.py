@@ -56,6 +56,12 @@ class EventItem(TableItem, discriminator="Event"):
     minimum_sessions_required = NumberAttribute(null=True)
     minimum_attendance_percent_total = NumberAttribute(null=True)
     required_sessions = ListAttribute(of=UnicodeAttribute, default=list)
+    # A single-session event's Zoom meeting (a multi-session event's are on its sessions).
+    zoom_meeting_id = UnicodeAttribute(null=True)
+    zoom_join_url = UnicodeAttribute(null=True)
+    zoom_status = UnicodeAttribute(null=True)  # None | created | local | not_connected | failed
+    started_at = UTCDateTimeAttribute(null=True)
+    completed_at = UTCDateTimeAttribute(null=True)
     custom_fields = JSONAttribute(default=list)  # [{field_id, label, type, required, options, ...}]
     confirmed_count = NumberAttribute(default=0)
     waitlisted_count = NumberAttribute(default=0)

@@ -48,6 +48,15 @@ class RegistrationItem(TableItem, discriminator="Registration"):
     attendance_override_by = UnicodeAttribute(null=True)
     attendance_override_reason = UnicodeAttribute(null=True)
     attendance_override_at = UTCDateTimeAttribute(null=True)
+    attendance_percent = NumberAttribute(default=0)
+    sessions_attended = NumberAttribute(default=0)
+    attendance_explanation = UnicodeAttribute(default="")
+    # {session_id: {"seconds", "minutes", "first_join_at", "last_leave_at", "segments", "attended"}}
+    session_attendance = JSONAttribute(default=dict)
+    attendance_version = NumberAttribute(default=0)  # condition of every attendance recompute
+    # Zoom registrants, one per session meeting: {session_id: {"registrant_id", "join_url"}}
+    # (a single-session event's one entry is keyed by the event id).
+    zoom_joins = JSONAttribute(default=dict)
     promoted_from_waitlist_at = UTCDateTimeAttribute(null=True)
     cancelled_at = UTCDateTimeAttribute(null=True)
     cancelled_by = UnicodeAttribute(null=True)
