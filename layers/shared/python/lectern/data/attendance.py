@@ -1,7 +1,8 @@
 """Attendance entities (PRODUCT.md §4).
 
 - AttendanceEdge: PK `REG#<registration_id>` (or `UNMATCHED#<event_id>#<participant_key>` while
-  nobody matched), SK `EDGE#<session_id>#<at UTC, ms>#<kind>#<device>`.
+  nobody matched), SK `EDGE#<session_id>#<at UTC, ms>#<kind>#<device>`; GSI1 (matched edges only)
+  `EDGES#<event_id>` / `<registration_id>#<SK>`.
 - UnmatchedParticipant: PK `EVENT#<event_id>`, SK `UNMATCHED#<participant_key>`.
 
 An edge is one observed join or leave. Its key *is* its identity, so a redelivered webhook
@@ -15,14 +16,21 @@ recomputes never let a stale one win.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from pynamodb.attributes import (
-    ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
 
 from lectern.data.base import TableItem
+
+
+def at_key(at: datetime) -> str:
+    """UTC, millisecond precision: sorts as text in time order."""
+    return at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class AttendanceEdgeItem(TableItem, discriminator="AttendanceEdge"):
@@ -38,8 +46,14 @@ class AttendanceEdgeItem(TableItem, discriminator="AttendanceEdge"):
     recorded_at = UTCDateTimeAttribute()
 
     @staticmethod
-    def sort_key(session_id: str, at_key: str, kind: str, device: str) -> str:
-        return f"EDGE#{session_id}#{at_key}#{kind}#{device}"
+    def sort_key(session_id: str, at: datetime, kind: str, device: str) -> str:
+        return f"EDGE#{session_id}#{at_key(at)}#{kind}#{device}"
+
+    @staticmethod
+    def event_index(event_id: str, registration_id: str, sort_key: str) -> tuple[str, str]:
+        """GSI1: every matched edge of an event, so completing a session recomputes everyone from
+        a few Query pages instead of one Query per registration."""
+        return f"EDGES#{event_id}", f"{registration_id}#{sort_key}"
 
     @staticmethod
     def registration_pk(registration_id: str) -> str:
@@ -59,10 +73,10 @@ class UnmatchedParticipantItem(TableItem, discriminator="UnmatchedParticipant"):
     participant_key = UnicodeAttribute()
     name = UnicodeAttribute(default="")
     email = UnicodeAttribute(default="")
-    session_ids = ListAttribute(of=UnicodeAttribute, default=list)
+    session_ids = UnicodeSetAttribute(default=set)
     first_seen_at = UTCDateTimeAttribute()
     last_seen_at = UTCDateTimeAttribute()
-    edge_count = NumberAttribute(default=0)
+    edge_count = NumberAttribute(default=0)  # grows monotonically (stale recounts lose)
     assigned_registration_id = UnicodeAttribute(null=True)
     assigned_by = UnicodeAttribute(null=True)
     assigned_at = UTCDateTimeAttribute(null=True)

@@ -42,6 +42,7 @@ class SessionView:
     zoom_meeting_id: str | None
     zoom_join_url: str | None
     virtual: bool  # the single-session event itself
+    completed_at: datetime | None = None
 
     @property
     def duration_seconds(self) -> int:
@@ -68,6 +69,7 @@ def sessions_of(event: EventItem, items: Iterable[EventSessionItem] = ()) -> lis
                 zoom_meeting_id=event.zoom_meeting_id,
                 zoom_join_url=event.zoom_join_url,
                 virtual=True,
+                completed_at=event.completed_at,
             )
         ]
     required = set(event.required_sessions or [])
@@ -84,6 +86,7 @@ def sessions_of(event: EventItem, items: Iterable[EventSessionItem] = ()) -> lis
             zoom_meeting_id=s.zoom_meeting_id,
             zoom_join_url=s.zoom_join_url,
             virtual=False,
+            completed_at=s.completed_at,
         )
         for s in items
     ]
