@@ -11,5 +11,6 @@ from lectern.data import (  # noqa: F401
     registrations,
     sessions,
     throttle,
+    webhooks,
     zoom,
 )
