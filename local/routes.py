@@ -4,7 +4,7 @@ operation to an API Gateway resource (`resource_paths`: mixed segments such as `
 become `{token}`, sibling variables share one name). Local mode builds the document fresh
 from the code (`tools.openapi.build()`) instead of reading docs/openapi.json.
 
-Webhook routes live outside /api/v1 and are listed here (WEBHOOK_ROUTES).
+Webhooks are function URLs, served by local.server (WEBHOOKS), not by this table.
 
 Paths are matched with or without a trailing slash; `{param}` matches one segment and
 `{param+}` the rest of the path; percent-encoded segments are decoded into pathParameters.
@@ -35,12 +35,9 @@ class Route:
     secured: bool  # runs the Lambda authorizer first
 
 
-# Third-party webhooks: outside /api/v1, no authorizer (the function verifies the provider's
-# signature). When the webhook function lands, add it to functions/groups.py GROUPS and list
-# its routes here, e.g.:
-#     Route("POST", "/webhooks/zoom", "webhooks", False),
-#     Route("POST", "/webhooks/stripe", "webhooks", False),
-# (the CDK app must declare the same two resources; keep them out of the /api/v1 document).
+# Third-party webhooks are Lambda function URLs in AWS (infra/constructs/webhooks.py), not API
+# Gateway routes: the local server serves them from `local.server.WEBHOOKS` with function URL
+# events. This tuple stays for a webhook that would sit behind the gateway (none does).
 WEBHOOK_ROUTES: tuple[Route, ...] = ()
 
 

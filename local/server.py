@@ -3,8 +3,11 @@
 A small stand-in for API Gateway in front of every route group's real handler:
 
 * the route table comes from the OpenAPI document every group contributes to
-  (`tools.openapi.build()`, the one the CDK app deploys), plus the meta extras and webhooks
-  (`local.routes`); matched with or without a trailing slash;
+  (`tools.openapi.build()`, the one the CDK app deploys), plus the meta extras (`local.routes`);
+  matched with or without a trailing slash;
+* webhooks (`WEBHOOKS`: `POST /webhooks/zoom`) are Lambda function URLs in AWS, not API
+  Gateway routes: the raw request becomes a function URL event (payload format 2.0, the body
+  bytes untouched) for the webhook function, in-process, and its answer goes back as is;
 * operations with `security` run the real Lambda authorizer first (deny → 401 envelope, as the
   gateway response we deploy); its context becomes `requestContext.authorizer`;
 * the group's `lambda_handler` runs in-process with an API Gateway REST proxy event and a
@@ -43,7 +46,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from local.apigw import rest_event
+from local.apigw import function_url_event, rest_event
 from local.emulator import ACCOUNT_ID, Emulator
 from local.routes import API_PREFIX, Match, RouteTable
 from local.runtime import Function
@@ -53,6 +56,11 @@ STATE_DIR = ROOT / ".lectern"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway REST payload limit
 API_ID = "local"
 STAGE = "local"
+# Webhook function URLs served on the same port: path → (function name, handler). In AWS each
+# is its own function URL (infra/constructs/webhooks.py); Stripe's comes with billing.
+WEBHOOKS: dict[str, tuple[str, str]] = {
+    "/webhooks/zoom": ("zoom-webhook", "functions.webhooks.zoom.lambda_handler"),
+}
 
 
 # -- responses the gateway itself produces -------------------------------------------------
@@ -120,12 +128,14 @@ class Gateway:
         authorizer: Function | None,
         emulator: Emulator | None,
         region: str,
+        webhooks: dict[str, Function] | None = None,
     ) -> None:
         self.table = table
         self.functions = functions
         self.authorizer = authorizer
         self.emulator = emulator
         self.region = region
+        self.webhooks = webhooks or {}  # path → function behind a function URL
 
     # WSGI entry point
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
@@ -167,6 +177,9 @@ class Gateway:
         body = _read_body(request)
         if body is None:
             return self.gateway_response(TOO_LARGE, request_id, origin)
+        webhook = self.webhooks.get(path.rstrip("/"))
+        if webhook is not None:
+            return self.function_url(webhook, request, body, request_id)
         match = self.table.match(_raw_path(request.environ))
         if match is None:
             return self.gateway_response(NOT_FOUND, request_id, origin)
@@ -289,6 +302,34 @@ class Gateway:
         if not isinstance(result, dict) or not isinstance(result.get("statusCode"), int):
             print(f"malformed Lambda proxy response: {str(result)[:500]}", file=sys.stderr, flush=True)
             return self.gateway_response(BAD_GATEWAY, request_id, origin)
+        return proxy_response(result, request_id)
+
+    # -- Lambda function URLs --------------------------------------------------------------
+
+    def function_url(self, function: Function, request: Request, body: bytes, request_id: str) -> Response:
+        """Invoke a function-URL function as AWS does: header names lower-cased, the body as
+        text for textual content types and base64 otherwise, the response written back."""
+        ctype = request.headers.get("Content-Type", "").lower()
+        textual = not ctype or ctype.startswith("text/") or "json" in ctype or "xml" in ctype
+        event = function_url_event(
+            request.method,
+            request.path,
+            raw_body=body,
+            headers=dict(request.headers.items()),
+            query=request.query_string.decode("utf-8", "replace"),
+            source_ip=request.remote_addr or "127.0.0.1",
+            request_id=request_id,
+            domain=request.host,
+            base64_body=None if textual else True,
+        )
+        try:
+            result = function.invoke(event)
+        except Exception:  # noqa: BLE001 - a function URL answers 502 when the function fails
+            traceback.print_exc()
+            return Response("Internal Server Error", status=502, content_type="text/plain")
+        if not isinstance(result, dict) or not isinstance(result.get("statusCode"), int):
+            print(f"malformed function URL response: {str(result)[:500]}", file=sys.stderr, flush=True)
+            return Response("Internal Server Error", status=502, content_type="text/plain")
         return proxy_response(result, request_id)
 
     # -- /_dev -----------------------------------------------------------------------------
@@ -461,11 +502,15 @@ def start_runtime(api_base_url: str) -> Runtime:
         authorizer = Function(
             f"lectern-{STAGE}-authorizer", f"{AUTHORIZER_MODULE}.lambda_handler", region=region
         )
+        webhooks = {
+            path: Function(f"lectern-{STAGE}-{name}", handler, region=region)
+            for path, (name, handler) in WEBHOOKS.items()
+        }
         pollers = events.start(bus=resources["event_bus"], region=region, doorbell=emulator.doorbell)
     except BaseException:
         emulator.stop()
         raise
-    gateway = Gateway(loaded.table, functions, authorizer, emulator, region)
+    gateway = Gateway(loaded.table, functions, authorizer, emulator, region, webhooks)
     return Runtime(gateway, emulator, pollers, loaded.missing, resources)
 
 
@@ -476,6 +521,8 @@ def _banner(base: str, rt: Runtime) -> str:
         f"  Lectern local API   {base}{API_PREFIX}",
         f"  docs                {base}{API_PREFIX}/docs",
         f"  mail                {base}/_dev/emails?to=<address>",
+        f"  webhooks            {', '.join(f'POST {base}{p}' for p in sorted(rt.gateway.webhooks))}"
+        "  (Zoom signs with LECTERN_ZOOM_WEBHOOK_SECRET; `make simulate` plays a webinar)",
         f"  routes              {base}/_dev/routes  ({len(table)} operations, functions: "
         f"{', '.join(sorted(rt.gateway.functions))})",
         f"  AWS emulator        {rt.emulator.url}  (moto; region {rt.resources['region']}, "
