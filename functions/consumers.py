@@ -21,4 +21,61 @@ class Consumer:
     max_receive_count: int = 3  # then it goes to the DLQ
 
 
-CONSUMERS: tuple[Consumer, ...] = ()
+CONSUMERS: tuple[Consumer, ...] = (
+    Consumer(
+        "attendance",
+        "functions.workers.attendance.lambda_handler",
+        {
+            "$or": [
+                {
+                    "source": ["lectern.zoom"],
+                    "detail-type": [
+                        "meeting.participant_joined",
+                        "meeting.participant_left",
+                        "webinar.participant_joined",
+                        "webinar.participant_left",
+                        "meeting.ended",
+                        "webinar.ended",
+                    ],
+                },
+                {
+                    "source": ["lectern"],
+                    "detail-type": [
+                        "lectern.event.updated",
+                        "lectern.session.updated",
+                        "lectern.session.deleted",
+                        "lectern.session.cancelled",
+                    ],
+                },
+            ]
+        },
+        "Zoom participant/ended events → attendance edges, session completion; recompute on rule changes",
+    ),
+    Consumer(
+        "zoom-provisioning",
+        "functions.workers.zoom_provisioning.lambda_handler",
+        {
+            "source": ["lectern"],
+            "detail-type": [
+                "lectern.event.published",
+                "lectern.event.updated",
+                "lectern.event.cancelled",
+                "lectern.session.created",
+                "lectern.session.updated",
+                "lectern.session.cancelled",
+                "lectern.session.deleted",
+                "lectern.registration.confirmed",
+                "lectern.registration.promoted",
+                "lectern.registration.cancelled",
+                "lectern.zoom.connected",
+            ],
+        },
+        "Zoom meetings for published online events and sessions; a Zoom registrant per registration",
+    ),
+    Consumer(
+        "zoom-deauthorization",
+        "functions.workers.zoom_deauthorization.lambda_handler",
+        {"source": ["lectern.zoom"], "detail-type": ["app_deauthorized"]},
+        "Zoom app_deauthorized → the organiser's Zoom connection is deleted",
+    ),
+)

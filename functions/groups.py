@@ -37,6 +37,12 @@ GROUPS: tuple[RouteGroup, ...] = (
         "functions.registrations.handler",
         "Registering, capacity and waitlist, organiser and attendee views, account linking",
     ),
+    RouteGroup(
+        "attendance",
+        "functions.attendance.handler",
+        "Session completion, aggregate attendance with explanations, overrides, unmatched participants",
+    ),
+    RouteGroup("integrations", "functions.integrations.handler", "The organiser's Zoom connection (OAuth)"),
 )
 
 AUTHORIZER_MODULE = "functions.authorizer.handler"

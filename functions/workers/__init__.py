@@ -1,0 +1,1 @@
+"""Bus consumers (EventBridge → SQS → Lambda): see functions/consumers.py."""
