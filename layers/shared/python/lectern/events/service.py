@@ -26,7 +26,8 @@ from lectern.data.pagination import Page, PageRequest, query_page
 from lectern.data.registrations import ACTIVE_STATUSES, RegistrationItem
 from lectern.deps import Deps
 from lectern.errors import Conflict, NotFound, ValidationFailed
-from lectern.events import slugs
+from lectern.events import sessions as event_sessions
+from lectern.events import sessions_view, slugs
 from lectern.events.access import owned_event
 from lectern.events.mails import event_cancelled
 from lectern.integrations.bus import DomainEvent
@@ -195,6 +196,7 @@ def create_event(*, owner_id: str, data: dict[str, Any], meta: RequestMeta, deps
         **values,
     )
     _check_consistency(item)
+    event_sessions.check_event_change(item, [], values)  # no sessions yet: none can be required
     item.gsi1pk, item.gsi1sk = EventItem.owner_index(owner_id, utc_key(item.starts_at), event_id)
     _save_new(item, explicit_slug, log, "lectern.event.created")
     return item
@@ -245,7 +247,12 @@ def update_event(
     meta: RequestMeta,
     deps: Deps,
 ) -> EventItem:
-    item = owned_event(owner_id, event_id)
+    # Changes the sessions constrain read them with the event (one Query instead of the GetItem).
+    session_items = None
+    if changes.keys() & event_sessions.EVENT_FIELDS:
+        item, session_items = sessions_view.load_owned(owner_id, event_id)
+    else:
+        item = owned_event(owner_id, event_id)
     revision = int(item.revision or 0)
     if expected_revision is not None and expected_revision != revision:
         raise _edit_conflict()
@@ -262,6 +269,8 @@ def update_event(
     for attr, value in stored.items():
         setattr(item, attr, value)
     _check_consistency(item)
+    if session_items is not None:
+        event_sessions.check_event_change(item, session_items, stored)
     new_capacity = stored.get("capacity") if "capacity" in stored else None
     confirmed = int(item.confirmed_count or 0)
     if new_capacity is not None and confirmed > new_capacity:
@@ -500,7 +509,7 @@ def duplicate_event(*, owner_id: str, event_id: str, meta: RequestMeta, deps: De
         owner_id=owner_id,
         slug="",
         status="draft",
-        required_sessions=list(source.required_sessions or []),
+        required_sessions=[],  # sessions are not copied, so none can be required
         custom_fields=fields,
         confirmed_count=0,
         waitlisted_count=0,
