@@ -9,6 +9,7 @@ from typing import Any
 from aws_cdk import CfnOutput, Stack, Tags
 from constructs import Construct
 
+from functions.consumers import CONSUMERS, Consumer
 from functions.groups import AUTHORIZER_MODULE, GROUPS, RouteGroup
 from infra.config import DeploymentConfig
 from infra.constructs.api import Api
@@ -24,6 +25,8 @@ from infra.constructs.functions import (
 from infra.constructs.layer import SharedLayer
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.secrets import Secrets
+from infra.constructs.webhooks import Webhooks
+from infra.constructs.workers import Workers
 from infra.routes import OPENAPI_FILE, Route, load_document, routes_from_document
 from infra.staging import stage_function
 
@@ -44,6 +47,7 @@ class LecternStack(Stack):
         *,
         config: DeploymentConfig,
         groups: Sequence[RouteGroup] = GROUPS,
+        consumers: Sequence[Consumer] = CONSUMERS,
         openapi: Mapping[str, Any] | None = None,
         openapi_file: Path = OPENAPI_FILE,
         **kwargs: Any,
@@ -68,6 +72,7 @@ class LecternStack(Stack):
             files=self.data.files,
             bus=self.events.bus,
             app_secret=self.secrets.app_secret,
+            zoom_secret=self.secrets.zoom_secret,
             mail_from=config.mail_from,
             sender_address=config.sender_address,
             sender_domain=config.sender_domain,
@@ -77,6 +82,7 @@ class LecternStack(Stack):
                 files=self.data.files,
                 bus=self.events.bus,
                 app_secret_name=self.secrets.secret_name,
+                zoom_secret_name=self.secrets.zoom_secret_name,
                 cors_origins=config.cors_origins,
                 mail_from=config.mail_from,
                 app_base_url=config.app_base_url,
@@ -110,6 +116,9 @@ class LecternStack(Stack):
             description="Lectern REQUEST authorizer: verifies the bearer access token and its session",
         )
 
+        self.webhooks = Webhooks(self, "Webhooks", shared=shared)
+        self.workers = Workers(self, "Workers", consumers=consumers, shared=shared, bus_dlq=self.events.dlq)
+
         self.api = Api(
             self,
             "Api",
@@ -126,13 +135,16 @@ class LecternStack(Stack):
             "Monitoring",
             stage=config.stage,
             api=self.api.api,
-            functions=self.functions,
-            dead_letter_queues={"events": self.events.dlq},
+            functions={**self.functions, **self.webhooks.functions, **self.workers.functions},
+            dead_letter_queues={"events": self.events.dlq, **self.workers.dead_letter_queues},
             alarm_email=config.alarm_email,
+            function_urls=self.webhooks.functions,
         )
 
         CfnOutput(self, "ApiUrl", value=self.api.api.url_for_path("/api/v1"))
         CfnOutput(self, "TableName", value=self.data.table.table_name)
         CfnOutput(self, "FilesBucket", value=self.data.files.bucket_name)
         CfnOutput(self, "EventBusName", value=self.events.bus.event_bus_name)
+        CfnOutput(self, "ZoomWebhookUrl", value=self.webhooks.zoom_url.url)
+        CfnOutput(self, "ZoomSecretName", value=self.secrets.zoom_secret_name)
         CfnOutput(self, "AlarmTopic", value=self.monitoring.topic.topic_arn)

@@ -65,3 +65,22 @@ def stage_layer_stub(*, root: Path = ROOT, build_dir: Path = BUILD_DIR) -> Path:
         root / "layers" / "shared" / "python" / "lectern", out / "python" / "lectern", ignore=_IGNORE
     )
     return out
+
+
+def stage_module(module: str, *, root: Path = ROOT, build_dir: Path = BUILD_DIR) -> Path:
+    """One handler module alone (webhooks and bus consumers): `a.b.c` stages `a/b/c.py` with
+    the `__init__.py` of each package on its path, nothing else, so the handler string stays
+    `a.b.c.lambda_handler` and a function redeploys only when its own module changes."""
+    parts = module.split(".")
+    source = root.joinpath(*parts).with_suffix(".py")
+    if len(parts) < 2 or not source.is_file():
+        raise FileNotFoundError(f"{source} does not exist: a handler module is needed for {module}")
+    out = _fresh(build_dir / "modules" / module.replace(".", "-"))  # no dots: CDK reads one as a suffix
+    for depth in range(1, len(parts)):
+        package = out.joinpath(*parts[:depth])
+        package.mkdir(exist_ok=True)
+        init = root.joinpath(*parts[:depth], "__init__.py")
+        if init.is_file():
+            shutil.copy2(init, package / "__init__.py")
+    shutil.copy2(source, out.joinpath(*parts).with_suffix(".py"))
+    return out

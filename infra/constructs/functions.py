@@ -1,4 +1,4 @@
-"""Functions: one helper builds every Lambda (route groups and the authorizer) the same way.
+"""Functions: one helper builds every Lambda (route groups, authorizer, webhooks, workers) alike.
 
 Runtime, arm64, memory, timeout, JSON logs (powertools), active tracing, a log group with
 retention, the shared layer, the `LECTERN_*` settings, and a role of its own that holds exactly
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from aws_cdk import Duration, RemovalPolicy, Stack
@@ -54,6 +54,7 @@ class Access:
     mail: bool = False  # ses:SendRawEmail (lectern.integrations.mail) as the configured sender
     bus: bool = False  # events:PutEvents on the application bus
     secret: bool = False  # secretsmanager:GetSecretValue on the app secret
+    zoom_secret: bool = False  # secretsmanager:GetSecretValue on the Zoom secret (lectern.zoom.credentials)
     file_actions: tuple[str, ...] = ()  # on `file_prefixes` of the files bucket
     file_prefixes: tuple[str, ...] = ()
 
@@ -65,6 +66,8 @@ ROUTE_GROUP_ACCESS = Access(
 # Access(..., file_actions=("s3:GetObject", "s3:PutObject"), file_prefixes=("events/",)).
 GROUP_ACCESS: Mapping[str, Access] = {
     "meta": Access(),  # health, OpenAPI document, docs: reads only its own package
+    # the organiser's Zoom connection: OAuth with the Zoom app's client id and secret
+    "integrations": replace(ROUTE_GROUP_ACCESS, zoom_secret=True),
 }
 # Verifies the token (app secret) and that the session still exists (one GetItem).
 AUTHORIZER_ACCESS = Access(table_actions=("dynamodb:GetItem",), secret=True)
@@ -85,6 +88,7 @@ class Shared:
     files: s3.IBucket
     bus: events.IEventBus
     app_secret: secretsmanager.ISecret
+    zoom_secret: secretsmanager.ISecret
     mail_from: str
     sender_address: str
     sender_domain: str
@@ -98,6 +102,7 @@ def lectern_environment(
     files: s3.IBucket,
     bus: events.IEventBus,
     app_secret_name: str,
+    zoom_secret_name: str,
     cors_origins: tuple[str, ...],
     mail_from: str,
     app_base_url: str,
@@ -111,6 +116,7 @@ def lectern_environment(
         "LECTERN_FILES_BUCKET": files.bucket_name,
         "LECTERN_EVENT_BUS_NAME": bus.event_bus_name,
         "LECTERN_APP_SECRET_NAME": app_secret_name,
+        "LECTERN_ZOOM_SECRET_NAME": zoom_secret_name,
         "LECTERN_CORS_ORIGINS": json.dumps(list(cors_origins)),
         "LECTERN_MAIL_FROM": mail_from,
         "LECTERN_APP_BASE_URL": app_base_url,
@@ -128,7 +134,7 @@ def route_group_function(
     access: Access,
     description: str,
 ) -> lambda_.Function:
-    """The one way a Lectern function is built (route groups and the authorizer alike)."""
+    """The one way a Lectern function is built (route groups, the authorizer, webhooks, workers)."""
     function_name = f"lectern-{shared.stage}-{name}"
     holder = Construct(scope, id)
     log_group = logs.LogGroup(
@@ -227,14 +233,16 @@ def grant(
                 sid="PutEvents", actions=["events:PutEvents"], resources=[shared.bus.event_bus_arn]
             )
         )
-    if access.secret:
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="AppSecret",
-                actions=["secretsmanager:GetSecretValue"],
-                resources=[shared.app_secret.secret_arn],
+    for sid, wanted, secret in (
+        ("AppSecret", access.secret, shared.app_secret),
+        ("ZoomSecret", access.zoom_secret, shared.zoom_secret),
+    ):
+        if wanted:
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    sid=sid, actions=["secretsmanager:GetSecretValue"], resources=[secret.secret_arn]
+                )
             )
-        )
     if access.file_actions:
         if not access.file_prefixes:
             raise ValueError("file access needs the key prefixes it is limited to")

@@ -1,7 +1,9 @@
-"""Monitoring: alarms on API 5xx, function errors and dead letters, published to one SNS topic."""
+"""Monitoring: alarms on API 5xx, function errors, webhook 5xx and dead letters, published to one
+SNS topic."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from aws_cdk import Duration, RemovalPolicy
@@ -18,6 +20,13 @@ from constructs import Construct
 
 API_5XX_THRESHOLD = 5  # in 5 minutes
 FUNCTION_ERRORS_THRESHOLD = 1  # in 5 minutes
+# A webhook answering 5xx did not record a delivery (the provider retries, then gives up).
+WEBHOOK_5XX_THRESHOLD = 1  # in 5 minutes
+
+
+def alarm_id(name: str) -> str:
+    """`zoom-webhook` → `ZoomWebhook` (construct ids of the alarms)."""
+    return "".join(part.title() for part in re.split(r"[^A-Za-z0-9]+", name))
 
 
 class Monitoring(Construct):
@@ -31,6 +40,7 @@ class Monitoring(Construct):
         functions: Mapping[str, lambda_.IFunction],
         dead_letter_queues: Mapping[str, sqs.IQueue],
         alarm_email: str | None,
+        function_urls: Mapping[str, lambda_.IFunction] | None = None,
     ) -> None:
         super().__init__(scope, id)
         # CloudWatch can publish to an encrypted topic only with a customer managed key whose
@@ -70,19 +80,32 @@ class Monitoring(Construct):
         )
         for name, fn in functions.items():
             self._alarm(
-                f"{name.title()}Errors",
+                f"{alarm_id(name)}Errors",
                 fn.metric_errors(period=Duration.minutes(5), statistic="Sum"),
                 threshold=FUNCTION_ERRORS_THRESHOLD,
                 description=f"lectern-{stage}: the {name} function failed (unhandled error or timeout)",
             )
         for name, queue in dead_letter_queues.items():
             self._alarm(
-                f"{name.title()}DeadLetters",
+                f"{alarm_id(name)}DeadLetters",
                 queue.metric_approximate_number_of_messages_visible(
                     period=Duration.minutes(5), statistic="Maximum"
                 ),
                 threshold=1,
                 description=f"lectern-{stage}: messages are waiting in the {name} dead-letter queue",
+            )
+        for name, fn in (function_urls or {}).items():
+            self._alarm(
+                f"{alarm_id(name)}Url5xx",
+                cloudwatch.Metric(
+                    namespace="AWS/Lambda",
+                    metric_name="Url5xxCount",
+                    dimensions_map={"FunctionName": fn.function_name},
+                    period=Duration.minutes(5),
+                    statistic="Sum",
+                ),
+                threshold=WEBHOOK_5XX_THRESHOLD,
+                description=f"lectern-{stage}: the {name} URL answered 5xx (deliveries not recorded)",
             )
 
     def _alarm(self, id: str, metric: cloudwatch.IMetric, *, threshold: float, description: str) -> None:
