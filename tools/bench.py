@@ -241,6 +241,18 @@ def _summary_line(calls: dict[str, Any] | None, cold: dict[str, Any] | None) -> 
 # ---------------------------------------------------------------- main
 
 
+def _print_throughput(t: dict[str, Any]) -> None:
+    print(
+        f"\n## Attendance throughput (moto, in-process)\n\n"
+        f"{t['participant_events']} participant events from {t['participants']} people "
+        f"({t['deliveries']} deliveries incl. redeliveries): {t['seconds_processing']} s, "
+        f"{t['per_event_ms']} ms per delivery; {t['dynamodb_calls']} DynamoDB calls "
+        f"({t['calls_per_delivery']} per delivery: {t['dynamodb_by_operation']}); "
+        f"meeting ended → completion and recompute of everyone: {t['seconds_completion']} s. "
+        f"Outcomes: {t['outcomes']}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__.split("\n\n")[0])
     ap.add_argument("--json", action="store_true", help="print machine-readable results instead of tables")
@@ -250,6 +262,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=5, help="cold-init runs per function (median; default 5)")
     ap.add_argument("--skip-cold", action="store_true", help="only count DynamoDB calls")
     ap.add_argument("--skip-calls", action="store_true", help="only measure cold init")
+    ap.add_argument(
+        "--attendance",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="participant events for the attendance throughput run (0 skips it; default 10000)",
+    )
     args = ap.parse_args(argv)
 
     floors = load_floors()
@@ -267,14 +286,27 @@ def main(argv: list[str] | None = None) -> int:
         if args.strict_cold:
             failed |= any(f["verdict"] == "FAIL" for f in cold["functions"])
 
+    throughput = None
+    if args.attendance and not args.skip_calls:
+        from tools.bench_attendance import throughput as run_throughput
+
+        throughput = run_throughput(participants=max(1, args.attendance // 20), events_each=20)
+
     line = _summary_line(calls, cold)
     if args.json:
-        print(json.dumps({"calls": calls, "cold_init": cold, "summary": line, "ok": not failed}, indent=2))
+        print(
+            json.dumps(
+                {"calls": calls, "cold_init": cold, "attendance": throughput, "summary": line, "ok": not failed},
+                indent=2,
+            )
+        )
     else:
         if calls is not None:
             _print_calls(calls)
         if cold is not None:
             _print_cold(cold)
+        if throughput is not None:
+            _print_throughput(throughput)
         print(line)
     return 1 if failed else 0
 

@@ -589,6 +589,7 @@ def run_operations(floors: dict[str, int]) -> dict[str, Any]:
     from tests.support import api as api_module
     from tests.support import builders
     from tests.support.aws import last_token, provision, reset_caches
+    import tools.bench_attendance  # noqa: F401  registers the attendance and webhook scenarios
 
     rec = Recorder()
     rec.install()

@@ -141,7 +141,13 @@ def override(
             )
         ]
     )
-    return _registration(registration_id)
+    # The transaction's result, without reading it back.
+    reg.attendance_override = eligible
+    reg.attendance_override_by = owner_id if eligible is not None else None
+    reg.attendance_override_reason = (reason or "") if eligible is not None else None
+    reg.attendance_override_at = now if eligible is not None else None
+    reg.updated_at = now
+    return reg
 
 
 # -- unmatched participants ---------------------------------------------------------------------

@@ -223,6 +223,7 @@ def recompute_registration(
         except UpdateError as exc:
             if not _conditional_failure(exc):
                 raise
+            ctx = None  # what moved may be the event (a session completed): read it again
     raise RuntimeError(f"attendance of registration {registration_id} kept changing; retry later")
 
 
