@@ -48,6 +48,9 @@ synth: $(STAMP)  ## synthesise the CDK app offline into cdk.out/
 bench: $(STAMP)  ## DynamoDB calls per operation and cold-init ratios
 	$(BIN)/python -m tools.bench
 
+simulate: $(STAMP)  ## play a webinar as signed Zoom webhooks against the running local API (make dev); ARGS="--help"
+	$(BIN)/python -m tools.simulate $(ARGS)
+
 race: $(STAMP)  ## the registration storm at full size: 500 concurrent registrations, capacity 100, RUNS times
 	LECTERN_RACE_REGISTRANTS=500 LECTERN_RACE_CAPACITY=100 LECTERN_RACE_RUNS=$${RUNS:-20} \
 	  $(BIN)/python -m pytest -q -s -o timeout=0 tests/e2e/test_registration_race.py tests/e2e/test_discount_race.py
