@@ -23,6 +23,19 @@ from lectern.errors import LecternError
 from lectern.request import RequestMeta
 
 logger = Logger(service="attendance")
+# Event fields that change what attendance means.
+RULE_FIELDS = frozenset(
+    {
+        "starts_at",
+        "ends_at",
+        "minimum_attendance_percent",
+        "is_multi_session",
+        "completion_type",
+        "minimum_sessions_required",
+        "minimum_attendance_percent_total",
+        "required_sessions",
+    }
+)
 processor = BatchProcessor(event_type=EventType.SQS)
 
 # Domain events after which every registration of the event is recomputed.
@@ -61,6 +74,8 @@ def handle(event: dict[str, Any], deps: Deps) -> str:
             return "event_completed" if done.event_completed else "session_completed"
         if source == "lectern" and kind in RECOMPUTE_ON:
             data = detail.get("data") or {}
+            if kind == "lectern.event.updated" and not set(data.get("fields") or ()) & RULE_FIELDS:
+                return "ignored"  # e.g. a new title: attendance is unchanged
             changed = recompute.recompute_event(str(data["event_id"]), deps.clock.now())
             return f"recomputed:{changed}"
     except zoom_events.BadZoomEvent as exc:

@@ -472,3 +472,28 @@ def test_bulk_attendance_limits(api, organiser):
     assert statuses[:5] == [200] * 5 and statuses[5] == 429
     stranger = verified_account(api)
     assert api.patch(url, one, token=stranger.token).status == 404
+
+
+# -- recomputed when the rule changes -------------------------------------------------------------
+
+
+def test_changing_the_rule_recomputes_eligibility(api, organiser):
+    from functions.workers.attendance import handle
+
+    event = _single(organiser)
+    quinn = _register(api, event, "quinn@example.org")
+    meeting = A.link_meeting(event.event_id, event.event_id, event.owner_id)
+    who = zp.Participant("Quinn", email="quinn@example.org")
+    A.deliver(zp.participant_joined(meeting, who, A.at(0)))
+    A.deliver(zp.participant_left(meeting, who, A.at(42)))  # 70 %
+    assert A.reg_item(quinn.registration_id).attendance_eligible is False
+
+    r = api.patch(f"/events/{event.event_id}/", {"minimum_attendance_percent": 70}, token=organiser.token)
+    assert r.status == 200, r.json
+    d = A.deps()
+    update = {"source": "lectern", "detail-type": "lectern.event.updated", "detail": {"data": {}}}
+    update["detail"]["data"] = {"event_id": event.event_id, "fields": ["minimum_attendance_percent"]}
+    assert handle(update, d) == "recomputed:1"
+    assert A.reg_item(quinn.registration_id).attendance_eligible is True
+    retitled = {**update, "detail": {"data": {"event_id": event.event_id, "fields": ["title"]}}}
+    assert handle(retitled, d) == "ignored"

@@ -123,12 +123,12 @@ def _slug_claim(owner_id: str, slug: str, event_id: str) -> EventSlugItem:
     return EventSlugItem(*EventSlugItem.key(owner_id, slug), event_id=event_id)
 
 
-def _publish(deps: Deps, name: str, item: EventItem, now: datetime, meta: RequestMeta) -> None:
+def _publish(deps: Deps, name: str, item: EventItem, now: datetime, meta: RequestMeta, **extra: Any) -> None:
     deps.bus.publish(
         [
             DomainEvent(
                 name,
-                {"event_id": item.event_id, "owner_id": item.owner_id, "status": item.status},
+                {"event_id": item.event_id, "owner_id": item.owner_id, "status": item.status, **extra},
                 occurred_at=now,
                 correlation_id=meta.correlation_id,
             )
@@ -307,6 +307,8 @@ def update_event(
         item.slug = new_slug
     item.updated_at = now
     item.revision = revision + 1
+    # Attendance recomputes when the rule or the times changed; Zoom moves the meeting.
+    _publish(deps, "lectern.event.updated", item, now, meta, fields=fields)
     return item
 
 
