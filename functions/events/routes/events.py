@@ -90,6 +90,9 @@ def event_out(e: EventItem) -> EventOut:
         custom_fields=[field_out(f) for f in sorted_fields(list(e.custom_fields or []))],
         revision=int(e.revision or 0),
         cancelled_at=e.cancelled_at,
+        zoom_meeting_id=e.zoom_meeting_id,
+        zoom_join_url=e.zoom_join_url,
+        zoom_status=e.zoom_status,  # type: ignore[arg-type]
     )
 
 

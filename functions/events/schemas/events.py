@@ -189,6 +189,14 @@ class EventOut(EventSummaryOut):
     custom_fields: list[EventFieldOut]
     revision: int
     cancelled_at: datetime | None
+    zoom_meeting_id: str | None = Field(
+        default=None, description="A single-session event's Zoom meeting (sessions carry their own)"
+    )
+    zoom_join_url: str | None = None
+    zoom_status: Literal["created", "local", "not_connected", "failed"] | None = Field(
+        default=None,
+        description="local: no Zoom app (local ids); not_connected: connect Zoom to create the meetings",
+    )
 
 
 class EventPage(Response):

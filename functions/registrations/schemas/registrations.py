@@ -33,6 +33,12 @@ class RegistrationUpdate(Request):
     custom_answers: Answers | None = None
 
 
+class SessionJoinOut(Response):
+    session_id: str = Field(description="The event session (a single-session event's id for its one session)")
+    registrant_id: str = Field(description="The Zoom registrant id (local-… without Zoom credentials)")
+    join_url: str = Field(description="The registrant's personal Zoom join link")
+
+
 class RegistrationOut(Response):
     uuid: str
     event: str = Field(description="The event's uuid")
@@ -59,6 +65,9 @@ class RegistrationOut(Response):
     cancelled_by: str | None
     created_at: datetime
     updated_at: datetime
+    zoom_registrant_id: str | None = Field(default=None, description="The first session's Zoom registrant")
+    join_url: str | None = Field(default=None, description="The first session's personal Zoom join link")
+    session_joins: list[SessionJoinOut] = Field(default_factory=list, description="Every session's join link")
 
 
 class RegistrationPage(Response):
@@ -85,7 +94,21 @@ class LinkedOut(Response):
     items: list[RegistrationOut]
 
 
+def _session_joins(r: Registration) -> list[SessionJoinOut]:
+    """zoom_joins in session start order."""
+    joins = sorted(r.zoom_joins.items(), key=lambda kv: (str(kv[1].get("starts_at") or ""), kv[0]))
+    return [
+        SessionJoinOut(
+            session_id=sid,
+            registrant_id=str(j.get("registrant_id") or ""),
+            join_url=str(j.get("join_url") or ""),
+        )
+        for sid, j in joins
+    ]
+
+
 def _fields(r: Registration) -> dict[str, Any]:
+    joins = _session_joins(r)
     return {
         "uuid": r.registration_id,
         "event": r.event_id,
@@ -112,6 +135,9 @@ def _fields(r: Registration) -> dict[str, Any]:
         "cancelled_by": r.cancelled_by,
         "created_at": r.created_at,
         "updated_at": r.updated_at,
+        "zoom_registrant_id": joins[0].registrant_id if joins else None,
+        "join_url": joins[0].join_url if joins else None,
+        "session_joins": joins,
     }
 
 

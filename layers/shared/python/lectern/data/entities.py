@@ -13,4 +13,5 @@ from lectern.data import (  # noqa: F401
     throttle,
     webhooks,
     zoom,
+    zoom_connection,
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -38,6 +38,8 @@ class Registration:
     updated_at: datetime
     event_title: str | None = None
     event_starts_at: datetime | None = None
+    # Zoom registrants: {session_id: {"registrant_id", "join_url", "meeting_id", "starts_at"}}
+    zoom_joins: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -78,4 +80,5 @@ class Registration:
             updated_at=i.updated_at,
             event_title=event_title,
             event_starts_at=event_starts_at,
+            zoom_joins=dict(i.zoom_joins or {}),
         )
