@@ -411,7 +411,10 @@ def test_a_session_moved_is_updated_at_zoom(connected, fake):
 def test_a_single_session_event_edit_updates_its_meeting(connected, fake):
     event = make_event(connected.token)
     run(published(event))
-    run(domain("lectern.event.updated", event_id=event.event_id, owner_id=event.owner_id, status="published"))
+    edit = {"event_id": event.event_id, "owner_id": event.owner_id, "status": "published"}
+    run(domain("lectern.event.updated", **edit, fields=["capacity", "price"]))
+    assert fake.calls("PATCH", "/meetings/") == []
+    run(domain("lectern.event.updated", **edit, fields=["starts_at"]))
     assert len(fake.calls("PATCH", "/meetings/")) == 1 and len(fake.calls("POST", "/users/me/meetings$")) == 1
 
 

@@ -53,6 +53,8 @@ ONLINE_FORMATS = ("online", "hybrid")
 ZOOM_EVENT_STATUSES = ("published", "live")
 KIND = "meeting"  # the gateway also creates webinars; events have no field choosing one yet
 REGISTRANT_RETRIES = 3
+# Event fields whose change matters to its meeting (or to whether it needs one).
+ZOOM_FIELDS = frozenset({"title", "starts_at", "ends_at", "timezone", "format", "description"})
 # Failures retrying cannot fix (after one token refresh): recorded, not retried.
 PERMANENT = (ZoomRejected, ZoomGone, ZoomUnauthorized)
 
@@ -95,6 +97,9 @@ def handle(detail_type: str, data: dict[str, Any], *, gateway: Gateway, deps: De
     if detail_type in ("lectern.event.published", "lectern.session.created"):
         return provision_event(str(data["event_id"]), gateway=gateway, deps=deps)
     if detail_type == "lectern.event.updated":
+        fields = data.get("fields")
+        if isinstance(fields, list) and not set(fields) & ZOOM_FIELDS:
+            return "unchanged"  # e.g. the price or capacity: nothing Zoom knows about
         return sync_event(str(data["event_id"]), None, gateway=gateway, deps=deps)
     if detail_type == "lectern.session.updated":
         return sync_event(str(data["event_id"]), str(data["session_id"]), gateway=gateway, deps=deps)
