@@ -11,10 +11,10 @@ Rules:
 * A cancelled or completed event refuses every change. A live or completed session keeps its
   window (title, description and CPD hours may change); only a scheduled or cancelled session
   can be deleted (a started one has attendance).
-* Adding, deleting, rescheduling or starting a session changes the event's `revision`: the
-  event's own rules (`required_sessions`, `is_multi_session`, its window — checked by
-  `check_event_change` on event edits) read the sessions, so either side's conditional write
-  fails if the other changed in between.
+* Adding, deleting or rescheduling a session (and starting one that takes the event live)
+  changes the event's `revision`: the event's own rules (`required_sessions`,
+  `is_multi_session`, its window — checked by `check_event_change` on event edits) read the
+  sessions, so either side's conditional write fails if the other changed in between.
 
 Access patterns (one table, lectern/data/sessions.py):
 
