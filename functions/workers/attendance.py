@@ -51,6 +51,8 @@ def handle(event: dict[str, Any], deps: Deps) -> str:
     """One EventBridge event (as delivered in the SQS body). Returns what was done."""
     kind = str(event.get("detail-type") or "")
     detail = event.get("detail") or {}
+    if detail.get("payload_omitted"):  # too large for EventBridge: read the stored delivery
+        detail = zoom_events.stored_detail(str(detail.get("identity") or ""))
     source = event.get("source")
     meta = RequestMeta(
         ip="zoom" if source == "lectern.zoom" else "bus", correlation_id=str(event.get("id") or "")

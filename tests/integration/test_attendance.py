@@ -497,3 +497,35 @@ def test_changing_the_rule_recomputes_eligibility(api, organiser):
     assert A.reg_item(quinn.registration_id).attendance_eligible is True
     retitled = {**update, "detail": {"data": {"event_id": event.event_id, "fields": ["title"]}}}
     assert handle(retitled, d) == "ignored"
+
+
+def test_an_oversized_delivery_is_read_back_from_the_stored_raw_event(api, organiser):
+    from datetime import UTC, datetime
+
+    from lectern.data.webhooks import ZoomWebhookItem
+    from lectern.zoom.webhook import event_identity
+
+    from functions.workers.attendance import handle
+
+    event = _single(organiser)
+    rae = _register(api, event, "rae@example.org")
+    meeting = A.link_meeting(event.event_id, event.event_id, event.owner_id)
+    body = zp.participant_joined(meeting, zp.Participant("Rae", email="rae@example.org"), A.at(0))
+    identity = event_identity(body)
+    ZoomWebhookItem(
+        *ZoomWebhookItem.key(identity),
+        identity=identity,
+        event=body["event"],
+        event_ts=body["event_ts"],
+        raw=zp.encode(body).decode(),
+        received_at=datetime.now(UTC),
+    ).save()
+    envelope = A.envelope(body)
+    envelope["detail"] = {
+        "identity": identity,
+        "event": body["event"],
+        "payload": None,
+        "payload_omitted": True,
+    }
+    assert handle(envelope, A.deps()) == "matched"
+    assert len(_edges(rae.registration_id)) == 1

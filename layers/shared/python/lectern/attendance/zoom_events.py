@@ -244,3 +244,23 @@ def meeting_of(detail: dict[str, Any]) -> ZoomMeetingItem | None:
 def ended_at(detail: dict[str, Any]) -> datetime:
     obj = ((detail.get("payload") or {}).get("object")) or {}
     return _time(obj.get("end_time"), detail.get("event_ts"))
+
+
+def stored_detail(identity: str) -> dict[str, Any]:
+    """The bus detail of a delivery too large for EventBridge, rebuilt from the raw event the
+    webhook stored (`ZOOMEVT#<identity>`)."""
+    import json
+
+    from lectern.data.webhooks import ZoomWebhookItem
+
+    try:
+        item = ZoomWebhookItem.get(*ZoomWebhookItem.key(identity), consistent_read=True)
+    except ZoomWebhookItem.DoesNotExist as exc:
+        raise BadZoomEvent(f"stored delivery {identity!r} is gone (TTL?)") from exc
+    body = json.loads(item.raw)
+    return {
+        "identity": identity,
+        "event": body.get("event"),
+        "event_ts": body.get("event_ts"),
+        "payload": body.get("payload"),
+    }
