@@ -10,15 +10,12 @@ any order, changes nothing.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from lectern.attendance import completion, recompute, zoom_events
-from lectern.deps import Deps, default_deps
+from lectern.consumers import sqs_consumer
+from lectern.deps import Deps
 from lectern.errors import LecternError
 from lectern.request import RequestMeta
 
@@ -36,7 +33,6 @@ RULE_FIELDS = frozenset(
         "required_sessions",
     }
 )
-processor = BatchProcessor(event_type=EventType.SQS)
 
 # Domain events after which every registration of the event is recomputed.
 RECOMPUTE_ON = (
@@ -90,12 +86,4 @@ def handle(event: dict[str, Any], deps: Deps) -> str:
     return "ignored"
 
 
-def _record(record: SQSRecord) -> None:
-    event = json.loads(record.body)
-    outcome = handle(event, default_deps())
-    logger.info("processed", extra={"detail_type": event.get("detail-type"), "outcome": outcome})
-
-
-@logger.inject_lambda_context
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
-    return process_partial_response(event=event, record_handler=_record, processor=processor, context=context)
+lambda_handler = sqs_consumer("attendance", handle)

@@ -10,21 +10,15 @@ it deletes here, and does not make that call.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from lectern.deps import Deps, default_deps
+from lectern.consumers import sqs_consumer
+from lectern.deps import Deps
 from lectern.zoom import connection
 
 logger = Logger(service="zoom-deauthorization")
-# A batch whose every record failed answers all of them in batchItemFailures too (not an
-# invocation error): the same retry, and the failures stay per record in the logs.
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def _when(payload: dict[str, Any], detail: dict[str, Any], fallback: datetime) -> datetime:
@@ -57,14 +51,4 @@ def handle(event: dict[str, Any], deps: Deps) -> str:
     return "removed" if owner else "no_connection"
 
 
-def _record(record: SQSRecord) -> None:
-    event = json.loads(record.body)
-    outcome = handle(event, default_deps())
-    logger.info("processed", extra={"detail_type": event.get("detail-type"), "outcome": outcome})
-
-
-@logger.inject_lambda_context
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return dict(
-        process_partial_response(event=event, record_handler=_record, processor=processor, context=context)
-    )
+lambda_handler = sqs_consumer("zoom-deauthorization", handle)
