@@ -5,6 +5,7 @@ from lectern.data import (  # noqa: F401
     accounts,
     attendance,
     audit,
+    certificates,
     cpd,
     discounts,
     events,
