@@ -42,6 +42,11 @@ GROUPS: tuple[RouteGroup, ...] = (
         "functions.attendance.handler",
         "Session completion, aggregate attendance with explanations, overrides, unmatched participants",
     ),
+    RouteGroup(
+        "certificates",
+        "functions.certificates.handler",
+        "Certificate templates, issuing, downloads, public verification",
+    ),
     RouteGroup("integrations", "functions.integrations.handler", "The organiser's Zoom connection (OAuth)"),
 )
 

@@ -1,0 +1,1 @@
+"""Certificates: templates, the issuing pipeline, PDFs, verification, the CPD ledger."""
