@@ -85,6 +85,7 @@ def _register(
 
 
 def test_given_a_full_body_when_creating_then_201_with_every_field_and_a_draft_is_stored(api, me):
+    template = api.post("/certificate-templates/", {"name": "Ours"}, token=me.token).json["uuid"]
     r = _create(
         api,
         me,
@@ -100,7 +101,7 @@ def test_given_a_full_body_when_creating_then_201_with_every_field_and_a_draft_i
         currency="EUR",
         cpd_hours=1.75,
         cpd_category="Ethics",
-        certificate_template="0190a8f0-0000-7000-8000-000000000001",
+        certificate_template=template,
         auto_issue_certificates=False,
         minimum_attendance_percent=75,
         is_multi_session=True,
@@ -115,6 +116,7 @@ def test_given_a_full_body_when_creating_then_201_with_every_field_and_a_draft_i
     assert body["confirmed_count"] == 0 and body["waitlisted_count"] == 0 and body["published_at"] is None
     assert body["registration_opens_at"] == "2030-01-01T08:00:00Z"
     assert body["required_sessions"] == []  # a new event has no sessions to require (test_sessions.py)
+    assert body["certificate_template"] == template
     assert set(body) >= {"uuid", "created_at", "updated_at", "revision", "custom_fields"}
     item = _stored(body["uuid"])
     assert item.owner_id == user_id_of(me.token) and item.price_minor == 1250 and item.status == "draft"

@@ -69,7 +69,7 @@ class EventCreate(Request):
     cpd_hours: CpdHours = Decimal("0")
     cpd_category: OptionalText = ""
     certificate_template: UUID | None = Field(
-        default=None, description="Certificate template id (not yet checked)"
+        default=None, description="One of your certificate templates (null: the built-in layout)"
     )
     auto_issue_certificates: bool = True
     minimum_attendance_percent: Percent = 80

@@ -19,6 +19,7 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 
 from lectern import audit
+from lectern.certificates import templates as certificate_templates
 from lectern.data import tx
 from lectern.data.base import TableItem
 from lectern.data.events import EventItem, EventSlugItem
@@ -173,6 +174,8 @@ def _save_new(
 def create_event(*, owner_id: str, data: dict[str, Any], meta: RequestMeta, deps: Deps) -> EventItem:
     now = deps.clock.now()
     log = audit.Auditor(actor_id=owner_id, at=now, ids=deps.ids, ip=meta.ip)
+    if data.get("certificate_template") is not None:
+        certificate_templates.check_reference(owner_id, str(data["certificate_template"]))
     event_id = deps.ids()
     values: dict[str, Any] = {}
     explicit_slug = data.get("slug")
@@ -258,6 +261,9 @@ def update_event(
         raise _edit_conflict()
     if not changes:
         return item
+    template = changes.get("certificate_template")
+    if template is not None and str(template) != item.certificate_template_id:
+        certificate_templates.check_reference(owner_id, str(template))
     now = deps.clock.now()
     log = audit.Auditor(actor_id=owner_id, at=now, ids=deps.ids, ip=meta.ip)
     new_slug = changes.pop("slug", None)
