@@ -159,10 +159,19 @@ class IssueRunItem(TableItem, discriminator="IssueRun"):
     issued = NumberAttribute(default=0)
     skipped = NumberAttribute(default=0)
     failed = NumberAttribute(default=0)
-    failures = JSONAttribute(default=list)  # [{registration_id, email, reason}]
+    failures = JSONAttribute(default=list)  # [{registration_id, email, full_name, reason}] (first 500)
     execution_arn = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     finished_at = UTCDateTimeAttribute(null=True)
+    # The pipeline's bookkeeping (lectern.certificates.pipeline): issued/skipped/failed above are
+    # live while a chunk runs and exact once it is settled; `settled` holds the exact counts of the
+    # settled chunks ({issued, skipped, failed, reasons: {reason: n}}), `pending` the running
+    # chunk's screening ({skipped, reasons, more}), `chunk` how many chunks are settled.
+    chunk = NumberAttribute(default=0)
+    settled = JSONAttribute(default=dict)
+    pending = JSONAttribute(null=True)
+    started_at = UTCDateTimeAttribute(null=True)
+    error = UnicodeAttribute(null=True)  # why the run as a whole failed (e.g. event_not_completed)
 
     @staticmethod
     def key(run_id: str) -> tuple[str, str]:
