@@ -22,7 +22,10 @@ StateQuery = Annotated[str | None, Query(max_length=2048, description="The state
 ErrorQuery = Annotated[str | None, Query(max_length=200, description="Set by Zoom when the user declined")]
 
 REDIRECT: dict[int, OpenAPIResponse] = {
-    302: {"description": "Back to the app: `?connected=1`, or `?error=<code>` (nothing stored)"}
+    302: {
+        "description": "Back to the app (`Location`): `?connected=1`, or `?error=<code>` (nothing stored)",
+        "content": {"text/plain": {"schema": {"type": "string", "maxLength": 0}}},
+    }
 }
 
 
