@@ -296,7 +296,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(
             json.dumps(
-                {"calls": calls, "cold_init": cold, "attendance": throughput, "summary": line, "ok": not failed},
+                {
+                    "calls": calls,
+                    "cold_init": cold,
+                    "attendance": throughput,
+                    "summary": line,
+                    "ok": not failed,
+                },
                 indent=2,
             )
         )

@@ -73,9 +73,9 @@ def _matched_setup(h: Harness, *, by_email: bool) -> tuple[Any, Any, Any]:
     organiser = h.account()
     event_id = _single_event(h, organiser.token)
     reg = reg_item(
-        h.api.post(f"/events/{event_id}/register/", {"email": "alice@example.org", "full_name": "Alice"}).json[
-            "uuid"
-        ]
+        h.api.post(
+            f"/events/{event_id}/register/", {"email": "alice@example.org", "full_name": "Alice"}
+        ).json["uuid"]
     )
     meeting = _meeting(event_id, event_id, _owner_id(organiser.token))
     rid = "" if by_email else link_registrant(meeting, reg, event_id)
@@ -175,7 +175,7 @@ def _event_of(meeting_id: str) -> str:
 
 
 def throughput(participants: int = 500, events_each: int = 20) -> dict[str, Any]:
-    """`participants` × `events_each` participant events (joins and leaves, a second device for
+    """`participants` x `events_each` participant events (joins and leaves, a second device for
     every fifth person, a redelivery of every tenth event) through the worker, then the meeting
     ends. Counted: DynamoDB calls by operation, seconds."""
     from moto import mock_aws
@@ -194,16 +194,22 @@ def throughput(participants: int = 500, events_each: int = 20) -> dict[str, Any]
             reset_caches()
             provision()
             from lectern.auth.tokens import issue_access_token  # noqa: F401  (settings warm)
+
             from tests.support import builders
             from tests.support.api import Api
 
             api = Api(ip="198.51.100.200")
-            organiser = builders.verified_account(api, "throughput@example.org", "correct horse battery staple")
+            organiser = builders.verified_account(
+                api, "throughput@example.org", "correct horse battery staple"
+            )
             event = make_event(organiser.token, starts_at=START, ends_at=_at(events_each * 5 + 10))
             meeting = A.link_meeting(event.event_id, event.event_id, event.owner_id)
             people = []
             for i in range(participants):
-                r = api.post(f"/events/{event.event_id}/register/", {"email": f"p{i}@example.org", "full_name": f"P {i}"})
+                r = api.post(
+                    f"/events/{event.event_id}/register/",
+                    {"email": f"p{i}@example.org", "full_name": f"P {i}"},
+                )
                 reg = A.reg_item(r.json["uuid"])
                 rid = A.link_registrant(meeting, reg, event.event_id) if i % 2 == 0 else ""
                 people.append(zp.Participant(f"P {i}", email=f"p{i}@example.org", registrant_id=rid))
