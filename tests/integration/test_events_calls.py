@@ -4,16 +4,15 @@ own calls are not counted)."""
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
-from botocore.client import BaseClient
 from lectern.data.registrations import RegistrationItem
 from lectern.ids import new_id
 
 import functions.events.handler as events_handler
 from tests.support.builders import verified_account
+from tests.support.calls import dynamodb_calls
 from tests.support.events import make_event, user_id_of
 
 BODY = {"title": "Counted", "starts_at": "2030-03-01T10:00:00Z", "ends_at": "2030-03-01T11:00:00Z"}
@@ -21,33 +20,7 @@ BODY = {"title": "Counted", "starts_at": "2030-03-01T10:00:00Z", "ends_at": "203
 
 @pytest.fixture
 def count(monkeypatch):
-    calls: list[str] = []
-    active = [False]
-    original_call = BaseClient._make_api_call
-    original_handler = events_handler.lambda_handler
-
-    def _make_api_call(client, operation, params):
-        if active[0] and client.meta.service_model.service_name == "dynamodb":
-            calls.append(operation)
-        return original_call(client, operation, params)
-
-    def handler(event, context):
-        active[0] = True
-        try:
-            return original_handler(event, context)
-        finally:
-            active[0] = False
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", _make_api_call)
-    monkeypatch.setattr(events_handler, "lambda_handler", handler)
-
-    def run(fn):
-        calls.clear()
-        reply = fn()
-        assert reply.status < 300, reply.json if reply.raw[:1] == b"{" else reply.raw
-        return Counter(calls)
-
-    return run
+    return dynamodb_calls(monkeypatch, events_handler)
 
 
 def _register(event, user_id):

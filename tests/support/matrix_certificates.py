@@ -22,5 +22,31 @@ BODIES: dict[str, dict[str, Any]] = {
     "/certificate-templates": TEMPLATE_BODY,
     "/certificate-templates/{template_id}": {"name": "Renamed"},
     "/certificate-templates/{template_id}/preview": {},
-    "/certificate-templates/{template_id}/images": {"kind": "logo", "content_type": "image/png", "size": 1000},
+    "/certificate-templates/{template_id}/images": {
+        "kind": "logo",
+        "content_type": "image/png",
+        "size": 1000,
+    },
 }
+
+# ---------------------------------------------------------------- certificates
+
+
+def _certificate(api: Any, owner: Any) -> str:
+    """A certificate the owner issued *and* holds (so the organiser's and the holder's routes
+    both reach it), in the owner's newest published event when the `event_id` factory made one."""
+    from tests.support import certificates as C
+    from tests.support.matrix_registrations import _owners_newest_published_event
+
+    event_id = _owners_newest_published_event(owner.token)
+    ev = C.event(owner.token) if event_id is None else C.EventItem.get(*C.EventItem.key(event_id))
+    rid = C.register(api, ev, token=owner.token)
+    C.settle(rid)
+    C.complete(ev)
+    outcome = C.issue(ev, rid)
+    assert outcome.certificate_id, outcome
+    return outcome.certificate_id
+
+
+FACTORIES["certificate_id"] = _certificate
+BODIES["/certificates/{certificate_id}/revoke"] = {"reason": "Issued in error"}

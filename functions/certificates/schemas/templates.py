@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Literal
 
 from lectern.schemas import Name, Request, Response
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 Orientation = Literal["landscape", "portrait"]
 Font = Literal["serif", "sans"]
@@ -21,13 +21,13 @@ _IMAGE = "A key from POST /certificate-templates/{template_id}/images of this te
 class ShowIn(Request):
     """Which facts the certificate shows (only the flags sent change)."""
 
-    cpd_hours: bool | None = None
-    category: bool | None = None
-    dates: bool | None = None
-    session_breakdown: bool | None = None
-    certificate_number: bool | None = None
-    qr_code: bool | None = None
-    issuer: bool | None = None
+    cpd_hours: StrictBool | None = None
+    category: StrictBool | None = None
+    dates: StrictBool | None = None
+    session_breakdown: StrictBool | None = None
+    certificate_number: StrictBool | None = None
+    qr_code: StrictBool | None = None
+    issuer: StrictBool | None = None
 
 
 class LayoutIn(Request):
