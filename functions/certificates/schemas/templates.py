@@ -41,7 +41,7 @@ class LayoutIn(Request):
     primary_color: str | None = Field(default=None, max_length=7, description=f"{_COLOR}: heading, name")
     text_color: str | None = Field(default=None, max_length=7, description=_COLOR)
     border_color: str | None = Field(default=None, max_length=7, description=_COLOR)
-    show: ShowIn | None = None
+    show: ShowIn | None = Field(default=None, description="Flags sent change; null: the default flags")
     issuer_name: str | None = Field(default=None, max_length=2000, description="Empty: the organiser")
     signatory_name: str | None = Field(default=None, max_length=2000, description="Empty: no signature block")
     signatory_title: str | None = Field(default=None, max_length=2000)
