@@ -10,6 +10,7 @@ from lectern.registrations import service
 from lectern.schemas import UUIDPath
 
 from functions.registrations.schemas.registrations import (
+    CancelByLinkRequest,
     MyRegistrationPage,
     RegistrationOut,
     my_registration_out,
@@ -58,3 +59,20 @@ def cancel_my_registration(registration_id: Annotated[UUIDPath, Path()]) -> Regi
         deps=default_deps(),
     )
     return registration_out(r)
+
+
+@router.post(
+    "/registrations/cancel",
+    summary="Cancel a registration with the link from its confirmation mail (no account needed)",
+    description=(
+        "The token is the `token=` of the link in the registration's mails; it is valid until the event "
+        "ends and opens nothing else. 401 `invalid_token` for a forged or expired token; 409 when the "
+        "registration is already cancelled."
+    ),
+    tags=TAGS,
+    openapi_extensions=errors("401", "409"),
+)
+def cancel_by_link(body: CancelByLinkRequest) -> RegistrationOut:
+    return registration_out(
+        service.cancel_by_link(token=body.token, meta=request_meta(router), deps=default_deps())
+    )

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from lectern.registrations.model import Registration
-from lectern.schemas import Email, Name, OptionalText, Request, Response
+from lectern.schemas import Email, Name, OpaqueToken, OptionalText, Request, Response
 from pydantic import Field
 
 Answers = Annotated[
@@ -24,6 +24,10 @@ class RegisterRequest(Request):
     organization_name: OptionalText = ""
     custom_answers: Answers = Field(default_factory=dict)
     discount_code: Code | None = None
+
+
+class CancelByLinkRequest(Request):
+    token: OpaqueToken
 
 
 class RegistrationUpdate(Request):

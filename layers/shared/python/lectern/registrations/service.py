@@ -42,6 +42,8 @@ from lectern.request import RequestMeta
 logger = logging.getLogger("lectern.registrations")
 
 MAX_ATTEMPTS = 6
+# `cancelled_by` of a registration cancelled through the link in its mail (a guest has no user id).
+BY_LINK = "registrant_link"
 
 
 def payment_required() -> PaymentRequired:
@@ -285,9 +287,9 @@ def register(
         meta,
     )
     if item.status == "confirmed":
-        _send(deps, emails.confirmed(email, item.full_name, event))
+        _send(deps, emails.confirmed(email, item.full_name, event, registration_id))
     else:
-        _send(deps, emails.waitlisted(email, item.full_name, event, position))
+        _send(deps, emails.waitlisted(email, item.full_name, event, position, registration_id))
     return Registration.of(item, position)
 
 
@@ -410,6 +412,16 @@ def cancel_as_attendee(*, user_id: str, registration_id: str, meta: RequestMeta,
     return _cancel(_attendees(user_id, registration_id), actor_id=user_id, meta=meta, deps=deps)
 
 
+def cancel_by_link(*, token: str, meta: RequestMeta, deps: Deps) -> Registration:
+    """The cancel link from the registrant's mail: no account needed (a guest's only way).
+    Verifying the token makes no call; then as any cancel."""
+    from lectern import signing
+
+    claims = signing.read(emails.CANCEL_PURPOSE, token, deps.clock.now())
+    item = _get(str(claims.get("r") or ""))
+    return _cancel(item, actor_id=item.user_id, meta=meta, deps=deps)
+
+
 def cancel_as_organiser(
     *, owner_id: str, event_id: str, registration_id: str, meta: RequestMeta, deps: Deps
 ) -> Registration:
@@ -429,7 +441,7 @@ def _oldest_waitlisted(event_id: str, after: str | None) -> RegistrationItem | N
     return None
 
 
-def _cancel(item: RegistrationItem, *, actor_id: str, meta: RequestMeta, deps: Deps) -> Registration:
+def _cancel(item: RegistrationItem, *, actor_id: str | None, meta: RequestMeta, deps: Deps) -> Registration:
     """GetItem Registration (done by the caller) → GetItem Event → Query GSI3 Limit 1 →
     TransactWriteItems (cancel cond. status, delete claim, promote cond. status = waitlisted,
     event counters, audit). A candidate that left meanwhile → the next one."""
@@ -452,7 +464,7 @@ def _cancel(item: RegistrationItem, *, actor_id: str, meta: RequestMeta, deps: D
                     actions=[
                         RegistrationItem.status.set("cancelled"),
                         RegistrationItem.cancelled_at.set(now),
-                        RegistrationItem.cancelled_by.set(actor_id),
+                        RegistrationItem.cancelled_by.set(actor_id or BY_LINK),
                         RegistrationItem.updated_at.set(now),
                         RegistrationItem.gsi3pk.remove(),
                         RegistrationItem.gsi3sk.remove(),
@@ -534,8 +546,13 @@ def _cancel(item: RegistrationItem, *, actor_id: str, meta: RequestMeta, deps: D
             now,
             meta,
         )
-        _send(deps, emails.promoted(promoted.email, promoted.full_name, event))
-    item.status, item.cancelled_at, item.cancelled_by, item.updated_at = "cancelled", now, actor_id, now
+        _send(deps, emails.promoted(promoted.email, promoted.full_name, event, promoted.registration_id))
+    item.status, item.cancelled_at, item.cancelled_by, item.updated_at = (
+        "cancelled",
+        now,
+        actor_id or BY_LINK,
+        now,
+    )
     item.gsi3pk = item.gsi3sk = None
     return Registration.of(item)
 
@@ -586,7 +603,7 @@ def promote(
         now,
         meta,
     )
-    _send(deps, emails.promoted(item.email, item.full_name, event))
+    _send(deps, emails.promoted(item.email, item.full_name, event, item.registration_id))
     item.status, item.promoted_from_waitlist_at, item.updated_at = "confirmed", now, now
     item.gsi3pk = item.gsi3sk = None
     return Registration.of(item)
