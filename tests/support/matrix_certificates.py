@@ -50,3 +50,27 @@ def _certificate(api: Any, owner: Any) -> str:
 
 FACTORIES["certificate_id"] = _certificate
 BODIES["/certificates/{certificate_id}/revoke"] = {"reason": "Issued in error"}
+
+# ---------------------------------------------------------------- issue runs
+
+
+def _run(api: Any, owner: Any) -> str:
+    """An issue run (queued, as the route creates it) of the owner's newest published event."""
+    from datetime import UTC, datetime
+
+    from lectern.certificates.pipeline import new_run
+    from lectern.data.events import EventItem
+    from lectern.ids import new_id
+
+    from tests.support.events import make_event, user_id_of
+    from tests.support.matrix_registrations import _owners_newest_published_event
+
+    event_id = _owners_newest_published_event(owner.token) or make_event(owner.token).event_id
+    event = EventItem.get(*EventItem.key(event_id))
+    run = new_run(new_id(), event, user_id_of(owner.token), None, datetime.now(UTC))
+    run.save()
+    return run.run_id
+
+
+FACTORIES["run_id"] = _run
+BODIES["/events/{event_id}/certificates/issue"] = {}

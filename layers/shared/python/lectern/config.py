@@ -54,6 +54,8 @@ class Settings:
     # Secrets Manager secret with Zoom's webhook secret token and OAuth client (empty: from env,
     # local mode and tests only — see lectern.zoom.credentials).
     zoom_secret_name: str = ""
+    # The certificate-issuing state machine (functions/pipelines; local mode sets its own).
+    issue_state_machine_arn: str = ""
     mail_from: str = "Lectern <no-reply@lectern.local>"
     app_base_url: str = "http://127.0.0.1:3000"
     cors_origins: list[str] = field(default_factory=list)
