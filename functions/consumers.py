@@ -73,6 +73,12 @@ CONSUMERS: tuple[Consumer, ...] = (
         "Zoom meetings for published online events and sessions; a Zoom registrant per registration",
     ),
     Consumer(
+        "certificates",
+        "functions.workers.certificates.lambda_handler",
+        {"source": ["lectern"], "detail-type": ["lectern.event.completed"]},
+        "An event completed with auto_issue_certificates → its automatic issue run (once per event)",
+    ),
+    Consumer(
         "zoom-deauthorization",
         "functions.workers.zoom_deauthorization.lambda_handler",
         {"source": ["lectern.zoom"], "detail-type": ["app_deauthorized"]},

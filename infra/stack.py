@@ -11,6 +11,7 @@ from constructs import Construct
 
 from functions.consumers import CONSUMERS, Consumer
 from functions.groups import AUTHORIZER_MODULE, GROUPS, RouteGroup
+from functions.pipelines import PIPELINES, Pipeline
 from infra.config import DeploymentConfig
 from infra.constructs.api import Api
 from infra.constructs.data import Data
@@ -24,11 +25,17 @@ from infra.constructs.functions import (
 )
 from infra.constructs.layer import SharedLayer
 from infra.constructs.monitoring import Monitoring
+from infra.constructs.pipelines import Pipelines, settings_environment
 from infra.constructs.secrets import Secrets
 from infra.constructs.webhooks import Webhooks
 from infra.constructs.workers import Workers
 from infra.routes import OPENAPI_FILE, Route, load_document, routes_from_document
 from infra.staging import stage_function
+
+# The functions that start each pipeline's executions (states:StartExecution on it, nothing else).
+PIPELINE_STARTERS: dict[str, tuple[str, ...]] = {
+    "issue-certificates": ("certificates", "certificates-worker"),  # the bulk route, event.completed
+}
 
 
 def _folder(module: str) -> str:
@@ -48,6 +55,7 @@ class LecternStack(Stack):
         config: DeploymentConfig,
         groups: Sequence[RouteGroup] = GROUPS,
         consumers: Sequence[Consumer] = CONSUMERS,
+        pipelines: Sequence[Pipeline] = PIPELINES,
         openapi: Mapping[str, Any] | None = None,
         openapi_file: Path = OPENAPI_FILE,
         **kwargs: Any,
@@ -76,18 +84,22 @@ class LecternStack(Stack):
             mail_from=config.mail_from,
             sender_address=config.sender_address,
             sender_domain=config.sender_domain,
-            environment=lectern_environment(
-                stage=config.stage,
-                table=self.data.table,
-                files=self.data.files,
-                bus=self.events.bus,
-                app_secret_name=self.secrets.secret_name,
-                zoom_secret_name=self.secrets.zoom_secret_name,
-                cors_origins=config.cors_origins,
-                mail_from=config.mail_from,
-                app_base_url=config.app_base_url,
-                region=self.region,
-            ),
+            environment={
+                **lectern_environment(
+                    stage=config.stage,
+                    table=self.data.table,
+                    files=self.data.files,
+                    bus=self.events.bus,
+                    app_secret_name=self.secrets.secret_name,
+                    zoom_secret_name=self.secrets.zoom_secret_name,
+                    cors_origins=config.cors_origins,
+                    mail_from=config.mail_from,
+                    app_base_url=config.app_base_url,
+                    region=self.region,
+                ),
+                # the state machines' ARNs, known from their names (no dependency on them)
+                **settings_environment(self, config.stage, tuple(pipelines)),
+            },
         )
 
         functions = Construct(self, "Functions")
@@ -118,6 +130,14 @@ class LecternStack(Stack):
 
         self.webhooks = Webhooks(self, "Webhooks", shared=shared)
         self.workers = Workers(self, "Workers", consumers=consumers, shared=shared, bus_dlq=self.events.dlq)
+        self.pipelines = Pipelines(self, "Pipelines", pipelines=tuple(pipelines), shared=shared)
+        # Who starts each pipeline: the route group and the bus consumer (when deployed).
+        starters = {**self.functions, **self.workers.functions}
+        for pipeline_name, names in PIPELINE_STARTERS.items():
+            machine = self.pipelines.state_machines.get(pipeline_name)
+            for name in names:
+                if machine is not None and name in starters:
+                    machine.grant_start_execution(starters[name])
 
         self.api = Api(
             self,
@@ -135,10 +155,16 @@ class LecternStack(Stack):
             "Monitoring",
             stage=config.stage,
             api=self.api.api,
-            functions={**self.functions, **self.webhooks.functions, **self.workers.functions},
+            functions={
+                **self.functions,
+                **self.webhooks.functions,
+                **self.workers.functions,
+                **self.pipelines.functions,
+            },
             dead_letter_queues={"events": self.events.dlq, **self.workers.dead_letter_queues},
             alarm_email=config.alarm_email,
             function_urls=self.webhooks.functions,
+            state_machines=self.pipelines.state_machines,
         )
 
         CfnOutput(self, "ApiUrl", value=self.api.api.url_for_path("/api/v1"))

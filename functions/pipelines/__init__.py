@@ -33,6 +33,7 @@ LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
 START_EXECUTION = "arn:aws:states:::states:startExecution"
 MAX_CONCURRENCY = 10
 TASK_TIMEOUT_SECONDS = 60  # > the function timeout: a hung invocation is a States.Timeout
+EXECUTION_TIMEOUT_SECONDS = 6 * 3600  # one chunk: 1,000 registrations take minutes, not hours
 
 # Transient faults of the Lambda service itself (throttling, a failed invoke): retried with
 # backoff and jitter, as AWS recommends for every Lambda task.
@@ -99,6 +100,7 @@ def issue_certificates_template() -> dict[str, Any]:
     return {
         "Comment": "Issue certificates for one chunk of an issue run (lectern.certificates.pipeline)",
         "StartAt": "Validate",
+        "TimeoutSeconds": EXECUTION_TIMEOUT_SECONDS,
         "States": {
             "Validate": _invoke(
                 "ValidateFunctionArn",

@@ -1,5 +1,5 @@
-"""Monitoring: alarms on API 5xx, function errors, webhook 5xx and dead letters, published to one
-SNS topic."""
+"""Monitoring: alarms on API 5xx, function errors, webhook 5xx, dead letters and failed or timed-out
+state machine executions, published to one SNS topic."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 API_5XX_THRESHOLD = 5  # in 5 minutes
@@ -41,6 +42,7 @@ class Monitoring(Construct):
         dead_letter_queues: Mapping[str, sqs.IQueue],
         alarm_email: str | None,
         function_urls: Mapping[str, lambda_.IFunction] | None = None,
+        state_machines: Mapping[str, sfn.IStateMachine] | None = None,
     ) -> None:
         super().__init__(scope, id)
         # CloudWatch can publish to an encrypted topic only with a customer managed key whose
@@ -106,6 +108,22 @@ class Monitoring(Construct):
                 ),
                 threshold=WEBHOOK_5XX_THRESHOLD,
                 description=f"lectern-{stage}: the {name} URL answered 5xx (deliveries not recorded)",
+            )
+
+        # An execution fails when a pipeline fails as a whole (one person's failure does not
+        # fail it: that is in the run's report), or times out.
+        for name, machine in (state_machines or {}).items():
+            self._alarm(
+                f"{alarm_id(name)}ExecutionsFailed",
+                machine.metric_failed(period=Duration.minutes(5), statistic="Sum"),
+                threshold=1,
+                description=f"lectern-{stage}: an execution of the {name} state machine failed",
+            )
+            self._alarm(
+                f"{alarm_id(name)}ExecutionsTimedOut",
+                machine.metric_timed_out(period=Duration.minutes(5), statistic="Sum"),
+                threshold=1,
+                description=f"lectern-{stage}: an execution of the {name} state machine timed out",
             )
 
     def _alarm(self, id: str, metric: cloudwatch.IMetric, *, threshold: float, description: str) -> None:

@@ -108,13 +108,35 @@ def worker_names() -> set[str]:
     return {f"{c.name}-worker" for c in CONSUMERS}
 
 
+def pipeline_task_names() -> set[str]:
+    from functions.pipelines import PIPELINES
+
+    return {t.name for p in PIPELINES for t in p.tasks}
+
+
+def starters() -> set[str]:
+    """Functions that start a pipeline: + states:StartExecution (tests/infra/test_pipelines_infra.py)."""
+    from infra.stack import PIPELINE_STARTERS
+
+    return {name for names in PIPELINE_STARTERS.values() for name in names}
+
+
 def expected_actions(name: str) -> set[str]:
+    from tests.infra.test_pipelines_infra import task_actions
+
+    if name in pipeline_task_names():
+        return task_actions(name)
+    extra = {"states:StartExecution"} if name in starters() else set()
     if name in worker_names():
-        return ROUTE_GROUP_ACTIONS | SQS_CONSUMER_ACTIONS
-    return EXPECTED_ACTIONS.get(name, ROUTE_GROUP_ACTIONS)
+        return ROUTE_GROUP_ACTIONS | SQS_CONSUMER_ACTIONS | extra
+    return EXPECTED_ACTIONS.get(name, ROUTE_GROUP_ACTIONS) | extra
 
 
 def expected_secrets(name: str) -> set[str]:
+    from tests.infra.test_pipelines_infra import task_secrets
+
+    if name in pipeline_task_names():
+        return task_secrets(name)
     if name in worker_names():
         return {"app", "zoom"}
     return EXPECTED_SECRETS.get(name, {"app"})
@@ -285,12 +307,17 @@ def test_one_function_per_route_group(synth: SimpleNamespace) -> None:
     from infra.runtime import PYTHON_VERSION
 
     functions = functions_by_name(synth.json)
-    assert set(functions) == {g.name for g in GROUPS} | {"authorizer", ZOOM_WEBHOOK} | worker_names()
+    from functions.pipelines import PIPELINES
+
+    assert set(functions) == (
+        {g.name for g in GROUPS} | {"authorizer", ZOOM_WEBHOOK} | worker_names() | pipeline_task_names()
+    )
     handlers = (
         {g.name: g.handler for g in GROUPS}
         | {"authorizer": f"{AUTHORIZER_MODULE}.lambda_handler"}
         | {ZOOM_WEBHOOK: "functions.webhooks.zoom.lambda_handler"}
         | {f"{c.name}-worker": c.handler for c in CONSUMERS}
+        | {t.name: t.handler for p in PIPELINES for t in p.tasks}
     )
     (layer_id, _) = only(synth.json, "AWS::Lambda::LayerVersion")
     for name, (_, fn) in functions.items():
@@ -322,6 +349,7 @@ def test_every_function_gets_every_setting(synth: SimpleNamespace) -> None:
         "LECTERN_MAIL_FROM",
         "LECTERN_APP_BASE_URL",
         "LECTERN_REGION",
+        "LECTERN_ISSUE_STATE_MACHINE_ARN",
     }
     names = (
         [f.name for f in dataclasses.fields(Settings)]
@@ -416,7 +444,8 @@ def test_function_roles_hold_exactly_the_expected_actions(synth: SimpleNamespace
                 assert s["Condition"] == {
                     "StringEquals": {"ses:FromAddress": synth.stack.config.sender_address}
                 }
-            assert not any(a.startswith("s3:") for a in _actions(s)), f"{name} needs no file access yet"
+            if name not in pipeline_task_names():  # file access: tests/infra/test_pipelines_infra.py
+                assert not any(a.startswith("s3:") for a in _actions(s)), f"{name} needs no file access yet"
         assert readable == expected_secrets(name), name
 
 
