@@ -11,6 +11,8 @@ Two seams ride on that wrapper:
 * mail capture: moto's SES keeps only one body per message (HTML if present, else text), so
   the wrapper records `SendEmail` requests (text *and* HTML, with the time) keyed by the
   MessageId moto answers; `mailbox()` joins them with moto's `sent_messages`;
+* Lambda `Invoke` runs outside the lock (a Step Functions task's handler calls the emulator
+  again: see `locked_app`);
 * a doorbell rung whenever something may have put a message on a queue (EventBridge
   `PutEvents`, SQS `SendMessage*`), so the local queue pollers wake at once instead of
   busy-polling (moto implements SQS long polling by sleeping inside the request, which would
@@ -142,10 +144,26 @@ def _capture_from_mime(raw: bytes | str, message_id: str, to: list[str] | None =
     return CapturedMail(message_id, to, str(msg.get("Subject", "")), text, html, _now_iso())
 
 
+_LAMBDA_INVOKE = re.compile(r"^/2015-03-31/functions/[^/]+/invocations/?$")
+
+
 def locked_app(app: Callable[..., Iterable[bytes]], state: _State) -> Callable[..., list[bytes]]:
-    """Wrap moto's WSGI app: one request at a time, the response fully produced under the lock."""
+    """Wrap moto's WSGI app: one request at a time, the response fully produced under the lock.
+
+    Except Lambda `Invoke`: a Step Functions task (local.stepfunctions) runs its handler
+    in-process from inside that request, and the handler calls the emulator again — under the
+    lock that would wait for itself. The invoke itself touches no shared moto state (the
+    dispatcher answers it); the handler's own calls each take the lock as usual."""
 
     def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        if environ.get("REQUEST_METHOD") == "POST" and _LAMBDA_INVOKE.match(environ.get("PATH_INFO", "")):
+            result = app(environ, start_response)
+            try:
+                return list(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         form: dict[str, str] = {}
         if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):

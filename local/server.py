@@ -17,7 +17,8 @@ A small stand-in for API Gateway in front of every route group's real handler:
   hard limit; smaller limits are the handlers' business);
 * AWS is moto, embedded on 127.0.0.1 behind one lock (`local.emulator`), bootstrapped with the
   table, bucket, bus, SES sender and secret (`local.bootstrap`); EventBridge consumers are fed
-  through SQS by pollers (`local.events`);
+  through SQS by pollers (`local.events`); the Step Functions pipelines run the definitions the
+  CDK app deploys, their Lambda tasks dispatched to the handlers in-process (`local.stepfunctions`);
 * `/_dev/*` (local only, never deployed): `GET /_dev/emails?to=` reads captured mail newest
   first, `DELETE /_dev/emails` clears it, `GET /_dev/routes` lists the route table.
 
@@ -506,12 +507,27 @@ def start_runtime(api_base_url: str) -> Runtime:
             path: Function(f"lectern-{STAGE}-{name}", handler, region=region)
             for path, (name, handler) in WEBHOOKS.items()
         }
+        pipelines = _deploy_pipelines(emulator.url, region)
         pollers = events.start(bus=resources["event_bus"], region=region, doorbell=emulator.doorbell)
     except BaseException:
         emulator.stop()
         raise
     gateway = Gateway(loaded.table, functions, authorizer, emulator, region, webhooks)
-    return Runtime(gateway, emulator, pollers, loaded.missing, resources)
+    return Runtime(gateway, emulator, pollers, loaded.missing, {**resources, "pipelines": pipelines})
+
+
+def _deploy_pipelines(emulator_url: str, region: str) -> str:
+    """The Step Functions pipelines on the emulator, from the definitions the CDK app deploys
+    (local.stepfunctions); their ARNs become the `LECTERN_*` settings that name them."""
+    from local import bootstrap, stepfunctions
+
+    # moto's executions call Lambda (and Step Functions) through its server: this one.
+    os.environ["MOTO_PORT"] = str(urlsplit(emulator_url).port)
+    stepfunctions.enable_execution()
+    deployed = stepfunctions.deploy(stage=STAGE, region=region)
+    os.environ.update(stepfunctions.settings_env(deployed))
+    bootstrap.reset_caches()
+    return ", ".join(d.pipeline.state_machine_name(STAGE) for d in deployed)
 
 
 def _banner(base: str, rt: Runtime) -> str:
@@ -528,6 +544,7 @@ def _banner(base: str, rt: Runtime) -> str:
         f"  AWS emulator        {rt.emulator.url}  (moto; region {rt.resources['region']}, "
         f"table {rt.resources['table']}, bucket {rt.resources['bucket']})",
         f"  event consumers     {', '.join(rt.pollers.names()) or 'none wired'}",
+        f"  pipelines           {rt.resources.get('pipelines') or 'none'}  (Step Functions on the emulator)",
         "  state is in memory: a restart starts from an empty table (sign in again)",
     ]
     if rt.missing:
