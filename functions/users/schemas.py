@@ -155,6 +155,8 @@ class CategoryPeriodOut(Response):
     hours: float
     activities: int
     certificates: int
+    activity_hours: float = Field(description="of `hours`: from self-logged activities")
+    certificate_hours: float = Field(description="of `hours`: from valid Lectern certificates")
 
 
 class CpdSummaryOut(Response):

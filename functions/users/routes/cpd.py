@@ -231,6 +231,8 @@ def cpd_summary(
                 hours=float(c.hours),
                 activities=c.activities,
                 certificates=c.certificates,
+                activity_hours=float(c.activity_hours),
+                certificate_hours=float(c.certificate_hours),
             )
             for c in s.categories
         ],

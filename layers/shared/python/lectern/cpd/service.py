@@ -17,6 +17,7 @@ from lectern import audit
 from lectern.cpd.periods import category_key, period_for
 from lectern.data import tx
 from lectern.data.base import TableItem
+from lectern.data.certificates import CpdCertificateEntryItem
 from lectern.data.cpd import CpdActivityItem, CpdCategoryClaimItem, CpdRequirementItem
 from lectern.data.pagination import Page, PageRequest, query_page
 from lectern.deps import Deps
@@ -305,9 +306,12 @@ def delete_activity(*, user_id: str, activity_id: str, meta: RequestMeta, deps: 
 # ---------------------------------------------------------------- summary
 
 
+UNCATEGORISED = "Uncategorised"  # a certificate of an event without a CPD category
+
+
 @dataclass(frozen=True)
 class Earned:
-    """One source of CPD hours. Certificates add their own `Earned` rows (next issue)."""
+    """One source of CPD hours: a self-logged activity, or a certificate's ledger entry."""
 
     category: str
     hours: Decimal
@@ -334,6 +338,8 @@ class CategoryPeriod:
     hours: Decimal
     activities: int = 0
     certificates: int = 0
+    activity_hours: Decimal = Decimal("0.00")
+    certificate_hours: Decimal = Decimal("0.00")
 
 
 @dataclass
@@ -347,13 +353,17 @@ class Summary:
 def summary(user_id: str, as_of: date) -> Summary:
     requirements: list[Requirement] = []
     earned: list[Earned] = []
-    # One Query over the user's CPD items (both prefixes start with "CPD").
+    # One Query over the user's CPD items (requirements, activities and certificate entries all
+    # start with "CPD"); a revoked certificate's hours no longer count.
     for item in TableItem.query(f"USER#{user_id}", TableItem.sk.startswith("CPD")):
         if isinstance(item, CpdRequirementItem):
             requirements.append(Requirement.of(item))
         elif isinstance(item, CpdActivityItem):
             a = Activity.of(item)
             earned.append(Earned(a.category, a.hours, a.completed_on, "activity"))
+        elif isinstance(item, CpdCertificateEntryItem) and item.status == "valid":
+            on = date.fromisoformat(item.completed_on)
+            earned.append(Earned(item.category or UNCATEGORISED, _hours(item.hours), on, "certificate"))
     return compute_summary(requirements, earned, as_of)
 
 
@@ -372,8 +382,10 @@ def compute_summary(requirements: list[Requirement], earned: list[Earned], as_of
         bucket.hours += e.hours
         if e.source == "certificate":
             bucket.certificates += 1
+            bucket.certificate_hours += e.hours
         else:
             bucket.activities += 1
+            bucket.activity_hours += e.hours
     for r in requirements:
         start, end = period_for(as_of, r.period_start_month)
         got = buckets.get((category_key(r.category), start))

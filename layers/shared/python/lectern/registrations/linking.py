@@ -6,7 +6,11 @@ transaction (the verification is the proof of owning the address), and the
 
 Query GSI2 `GUEST#<email>#REGS` → per registration one TransactWriteItems (conditional update
 `attribute_not_exists(user_id)` moving its GSI2 keys to `USER#<user_id>#REGS`, plus its audit
-entry): 1 + n calls.
+entry): 1 + n calls. Then the guest's certificates: Query GSI2 `GUEST#<email>#CERTS` → per
+certificate one TransactWriteItems (conditional update moving its GSI2 keys to
+`USER#<user_id>#CERTS`, its CPD ledger entry in the user's partition, audit): 1 + m calls.
+Both passes are idempotent (what moved no longer answers the guest queries) and run on every link,
+so an interrupted link is finished by the next one.
 """
 
 from __future__ import annotations
@@ -14,9 +18,11 @@ from __future__ import annotations
 from pynamodb.exceptions import TransactWriteError
 
 from lectern import audit
+from lectern.certificates.facts import ledger_entry
 from lectern.data import tx
 from lectern.data.accounts import UserItem
 from lectern.data.base import TableItem
+from lectern.data.certificates import CertificateItem
 from lectern.data.registrations import RegistrationItem
 from lectern.deps import Deps
 from lectern.errors import Forbidden, NotFound
@@ -71,6 +77,7 @@ def _link(user_id: str, email: str, *, deps: Deps, correlation_id: str = "") -> 
             raise
         item.user_id, item.gsi2pk, item.gsi2sk, item.updated_at = user_id, pk, sk, now
         linked.append(Registration.of(item))
+    _link_certificates(user_id, email, log)
     if linked:
         deps.bus.publish(
             [
@@ -83,6 +90,45 @@ def _link(user_id: str, email: str, *, deps: Deps, correlation_id: str = "") -> 
             ]
         )
     return linked
+
+
+def _link_certificates(user_id: str, email: str, log: audit.Auditor) -> int:
+    """Move the guest's certificates to the account and put their CPD ledger entries (a
+    superseded certificate earns nothing: its replacement does). How many moved."""
+    pk, _ = CertificateItem.holder_index(None, email, "")
+    moved = 0
+    for found in TableItem.gsi2.query(pk, limit=MAX_GUEST_REGISTRATIONS):
+        cert: CertificateItem | None = found if isinstance(found, CertificateItem) else None
+        # A certificate revoked or re-issued meanwhile (its status is part of the condition, so
+        # its ledger entry is never stale) is read again once; one linked meanwhile is skipped.
+        for _ in range(2):
+            if cert is None or cert.user_id:
+                break
+            gsi2pk, gsi2sk = CertificateItem.holder_index(user_id, email, cert.certificate_id)
+            try:
+                with tx.write() as t:
+                    t.update(
+                        cert,
+                        actions=[
+                            CertificateItem.user_id.set(user_id),
+                            CertificateItem.gsi2pk.set(gsi2pk),
+                            CertificateItem.gsi2sk.set(gsi2sk),
+                        ],
+                        condition=CertificateItem.user_id.does_not_exist()
+                        & (CertificateItem.email == email)
+                        & (CertificateItem.status == cert.status),
+                    )
+                    if cert.status != "superseded":
+                        t.save(ledger_entry(cert, user_id))
+                    t.save(log.entry("lectern.certificate.linked", "certificate", cert.certificate_id))
+            except TransactWriteError as exc:
+                if not tx.cancelled_by_condition(exc):
+                    raise
+                cert = CertificateItem.get(*CertificateItem.key(cert.certificate_id), consistent_read=True)
+                continue
+            moved += 1
+            break
+    return moved
 
 
 def _verified_user(user_id: str) -> UserItem:
