@@ -248,6 +248,50 @@ def test_given_two_concurrent_issues_then_one_wins_and_the_loser_deletes_its_pdf
     assert len(_certificate_mails("race@example.org")) == 1
 
 
+def test_given_transactions_in_flight_on_its_items_then_the_same_certificate_is_committed_again(
+    api, organiser, monkeypatch
+):
+    """Concurrent issues of one event count the same template version: DynamoDB cancels a
+    transaction whose items another one holds (TransactionConflict). The prepared certificate is
+    committed again after a short backoff — not read, rendered or uploaded again."""
+    from contextlib import contextmanager
+
+    from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
+
+    ev, rid = _ready(api, organiser, email="busy@example.org")
+    real_write = issuing.tx.write
+    conflicts = [2]
+    prepared: list[str] = []
+    real_prepare = issuing.prepare
+
+    @contextmanager
+    def busy_write(*args, **kw):
+        if conflicts[0]:
+            conflicts[0] -= 1
+            cause = VerboseClientError(
+                {"Error": {"Code": "TransactionCanceledException", "Message": "conflict"}},
+                "TransactWriteItems",
+                cancellation_reasons=[None, CancellationReason(code="TransactionConflict")],
+            )
+            raise TransactWriteError("Failed to write transaction items", cause=cause)
+        with real_write(*args, **kw) as t:
+            yield t
+
+    def counted_prepare(*args, **kw):
+        p = real_prepare(*args, **kw)
+        prepared.append(p.certificate.certificate_id)
+        return p
+
+    monkeypatch.setattr(issuing.tx, "write", busy_write)
+    monkeypatch.setattr(issuing, "prepare", counted_prepare)
+    monkeypatch.setattr(issuing.time, "sleep", lambda s: None)
+
+    outcome = C.issue(ev, rid)
+
+    assert outcome.status == "issued" and prepared == [outcome.certificate_id]
+    assert conflicts == [0] and len(_pdf_keys(ev.event_id)) == 1
+
+
 def test_given_a_template_then_its_version_is_recorded_and_counted(api, organiser):
     r = api.post(
         "/certificate-templates/",

@@ -6,21 +6,18 @@ with `Content-Disposition: attachment` and a safe file name.
   `EVENT#<event>#CERTS`, one page per call) and any of them as a download (GetItem);
 * holder: `USER#<user>#CERTS` on GSI2 (one Query per page) and their own downloads (GetItem);
   a revoked or superseded certificate is not offered to its holder (409);
-* guest holder (no account yet): the issue mail carries a link with a token HMAC-bound to the
-  certificate id and an expiry (`GUEST_LINK_DAYS`); the public route trades it for a presigned
-  GET (GetItem number → GetItem certificate).
+* guest holder (no account yet): the issue mail carries a link whose token (`lectern.signing`)
+  is bound to the certificate id and expires (`GUEST_LINK_DAYS`); the public route trades it for
+  a presigned GET (GetItem number → GetItem certificate).
 
 Another tenant's certificate, or someone else's, is 404 — existence is never leaked.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from lectern import secrets
+from lectern import signing
 from lectern.certificates import verification
 from lectern.data.base import TableItem
 from lectern.data.certificates import CertificateItem
@@ -124,29 +121,20 @@ def holder_download(user_id: str, certificate_id: str, now: datetime) -> storage
 # ---------------------------------------------------------------- guest link
 
 
-def _mac(certificate_id: str, expires: int) -> str:
-    key = secrets.derived_key(_TOKEN_PURPOSE)
-    digest = hmac.new(key, f"{certificate_id}:{expires}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
 def download_token(certificate_id: str, now: datetime, days: int = GUEST_LINK_DAYS) -> tuple[str, datetime]:
-    """`<expiry epoch>-<HMAC(certificate id, expiry)>` (URL-safe) and the expiry."""
-    expires = int((now + timedelta(days=days)).timestamp())
-    return f"{expires}-{_mac(certificate_id, expires)}", datetime.fromtimestamp(expires, UTC)
+    """A signed link token (`lectern.signing`) bound to the certificate, and its expiry."""
+    expires = (now + timedelta(days=days)).replace(microsecond=0)
+    return signing.issue(_TOKEN_PURPOSE, {"certificate": certificate_id}, expires), expires
 
 
 def check_download_token(certificate_id: str, token: str, now: datetime) -> None:
-    expires_text, _, mac = (token or "").partition("-")
-    if not expires_text.isdigit() or len(expires_text) > 12 or not mac:
-        raise InvalidToken("The download link is invalid.")
-    if not hmac.compare_digest(mac, _mac(certificate_id, int(expires_text))):
-        raise InvalidToken("The download link is invalid.")
-    if int(expires_text) <= int(now.timestamp()):
-        raise InvalidToken(
-            "The download link has expired. Create a Lectern account with this email address to "
-            "find the certificate under your certificates."
-        )
+    message = (
+        "The download link is invalid or has expired. Create a Lectern account with the email "
+        "address the certificate was sent to: it is then listed under your certificates."
+    )
+    claims = signing.read(_TOKEN_PURPOSE, token, now, message)
+    if claims.get("certificate") != certificate_id:
+        raise InvalidToken(message)
 
 
 def guest_download_path(number: str) -> str:

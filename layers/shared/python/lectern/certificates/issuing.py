@@ -25,9 +25,14 @@ audit). A revoked certificate can be re-issued too: it stays revoked and names i
 
 from __future__ import annotations
 
+import functools
 import logging
+import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from html import escape
 from typing import Any, Literal
 from urllib.parse import urlencode
 
@@ -64,7 +69,9 @@ from lectern.request import RequestMeta
 logger = logging.getLogger("lectern.certificates")
 
 PDF_CONTENT_TYPE = "application/pdf"
-MAX_ATTEMPTS = 3
+MAX_ATTEMPTS = 3  # reads after a lost race
+CONFLICT_ATTEMPTS = 6  # commits of one prepared certificate while other transactions hold its items
+CONFLICT_BACKOFF_SECONDS = 0.025
 RESOURCE = "certificate"
 
 Status = Literal["issued", "skipped", "failed"]
@@ -252,10 +259,33 @@ def _add_new(t: TransactWrite, p: Prepared) -> None:
         t.save(F.ledger_entry(cert, cert.user_id))
 
 
-def _retryable(exc: TransactWriteError) -> bool:
+def _reasons(exc: TransactWriteError) -> set[str]:
     reasons = getattr(exc, "cancellation_reasons", None) or []
-    codes = {getattr(r, "code", "") for r in reasons if r is not None}
-    return bool(codes & {"ConditionalCheckFailed", "TransactionConflict"})
+    return {str(getattr(r, "code", "") or "") for r in reasons if r is not None}
+
+
+def _retryable(exc: TransactWriteError) -> bool:
+    """A lost race worth reading again for: a condition failed, or a conflict persisted."""
+    return bool(_reasons(exc) & {"ConditionalCheckFailed", "TransactionConflict"})
+
+
+def _commit(build: Callable[[TransactWrite], None], *, sleep: Callable[[float], None] = time.sleep) -> None:
+    """One TransactWriteItems; a cancellation by `TransactionConflict` alone (another
+    transaction on one of its items in flight — e.g. concurrent issues counting the same template
+    version) is retried with jittered backoff, without reading or rendering again. A failed
+    condition raises at once."""
+    for attempt in range(CONFLICT_ATTEMPTS):
+        try:
+            with tx.write() as t:
+                build(t)
+            return
+        except TransactWriteError as exc:
+            reasons = _reasons(exc)
+            if "TransactionConflict" not in reasons or "ConditionalCheckFailed" in reasons:
+                raise
+            if attempt == CONFLICT_ATTEMPTS - 1:
+                raise
+            sleep(random.uniform(0, CONFLICT_BACKOFF_SECONDS * 2**attempt))  # noqa: S311 - jitter
 
 
 # ---------------------------------------------------------------- mail and events
@@ -276,16 +306,15 @@ def _mail(cert: CertificateItem, now: datetime) -> Email:
         lines.append("Sign in to Lectern to download it at any time from your certificates.")
     else:
         token, expires = access.download_token(cert.certificate_id, now)
-        origin = verification.json_url(cert.number).split("/api/v1/")[0]
-        link = f"{origin}{access.guest_download_path(cert.number)}?{urlencode({'token': token})}"
+        link = (
+            f"{verification.origin()}{access.guest_download_path(cert.number)}?{urlencode({'token': token})}"
+        )
         label = "Download my certificate"
         lines.append(
-            f"Download it with the link below until {expires:%d %B %Y}. Create a Lectern account with "
-            "this email address to keep it under your certificates."
+            f"Download it with the link below until {expires.day} {expires:%B %Y}. Create a Lectern "
+            "account with this email address to keep it under your certificates."
         )
     lines.append(f"Anyone can check it is genuine at {verify}")
-    from html import escape
-
     text = "\n\n".join([*lines, f"{label}: {link}"]) + "\n\n— Lectern\n"
     body = "".join(f"<p>{escape(line)}</p>" for line in lines)
     body += f'<p><a href="{escape(link)}">{escape(label)}</a></p><p>{escape(link)}</p>'
@@ -320,6 +349,33 @@ def _notify(cert: CertificateItem, deps: Deps, correlation_id: str, now: datetim
 
 
 # ---------------------------------------------------------------- issue
+
+
+def _first_issue(t: TransactWrite, *, reg: RegistrationItem, p: Prepared, log: audit.Auditor) -> None:
+    """The issuing transaction: the registration's pointer (cond. none yet), the registration
+    unchanged, the certificate and its number, the template count, the CPD entry, the audit."""
+    cert = p.certificate
+    t.save(
+        RegistrationCertificateItem(
+            *RegistrationCertificateItem.key(reg.registration_id),
+            certificate_id=cert.certificate_id,
+            event_id=cert.event_id,
+        ),
+        condition=RegistrationCertificateItem.pk.does_not_exist(),
+    )
+    _registration_unchanged(t, reg)
+    _add_new(t, p)
+    t.save(
+        log.entry(
+            "lectern.certificate.issued",
+            RESOURCE,
+            cert.certificate_id,
+            event_id=cert.event_id,
+            registration_id=reg.registration_id,
+            number=cert.number,
+            run_id=cert.run_id or "",
+        )
+    )
 
 
 def issue_one(
@@ -357,28 +413,7 @@ def issue_one(
         _upload(p)
         log = audit.Auditor(snap.event.owner_id, cert.issued_at, deps.ids)
         try:
-            with tx.write() as t:
-                t.save(
-                    RegistrationCertificateItem(
-                        *RegistrationCertificateItem.key(registration_id),
-                        certificate_id=cert.certificate_id,
-                        event_id=event_id,
-                    ),
-                    condition=RegistrationCertificateItem.pk.does_not_exist(),
-                )
-                _registration_unchanged(t, reg)
-                _add_new(t, p)
-                t.save(
-                    log.entry(
-                        "lectern.certificate.issued",
-                        RESOURCE,
-                        cert.certificate_id,
-                        event_id=event_id,
-                        registration_id=registration_id,
-                        number=cert.number,
-                        run_id=run_id or "",
-                    )
-                )
+            _commit(functools.partial(_first_issue, reg=reg, p=p, log=log))
         except TransactWriteError as exc:
             _delete_pdf(cert.pdf_key)  # the orphan: no record points at it
             if _retryable(exc):
@@ -531,37 +566,38 @@ def _supersede(
     old_actions: list[Action] = [CertificateItem.superseded_by.set(new.certificate_id)]
     if old.status == "valid":
         old_actions.append(CertificateItem.status.set("superseded"))
+
+    def build(t: TransactWrite) -> None:
+        t.update(
+            RegistrationCertificateItem(*RegistrationCertificateItem.key(reg.registration_id)),
+            actions=[RegistrationCertificateItem.certificate_id.set(new.certificate_id)],
+            condition=RegistrationCertificateItem.certificate_id == old.certificate_id,
+        )
+        _registration_unchanged(t, reg)
+        t.update(
+            old,
+            actions=old_actions,
+            condition=(CertificateItem.status == old.status)
+            & CertificateItem.superseded_by.does_not_exist()
+            & _same_holder(old),
+        )
+        _add_new(t, p)
+        if old.user_id:
+            t.delete(CpdCertificateEntryItem(*CpdCertificateEntryItem.key(old.user_id, old.certificate_id)))
+        t.save(
+            log.entry(
+                "lectern.certificate.reissued",
+                RESOURCE,
+                new.certificate_id,
+                event_id=new.event_id,
+                registration_id=reg.registration_id,
+                supersedes=old.certificate_id,
+                number=new.number,
+            )
+        )
+
     try:
-        with tx.write() as t:
-            t.update(
-                RegistrationCertificateItem(*RegistrationCertificateItem.key(reg.registration_id)),
-                actions=[RegistrationCertificateItem.certificate_id.set(new.certificate_id)],
-                condition=RegistrationCertificateItem.certificate_id == old.certificate_id,
-            )
-            _registration_unchanged(t, reg)
-            t.update(
-                old,
-                actions=old_actions,
-                condition=(CertificateItem.status == old.status)
-                & CertificateItem.superseded_by.does_not_exist()
-                & _same_holder(old),
-            )
-            _add_new(t, p)
-            if old.user_id:
-                t.delete(
-                    CpdCertificateEntryItem(*CpdCertificateEntryItem.key(old.user_id, old.certificate_id))
-                )
-            t.save(
-                log.entry(
-                    "lectern.certificate.reissued",
-                    RESOURCE,
-                    new.certificate_id,
-                    event_id=new.event_id,
-                    registration_id=reg.registration_id,
-                    supersedes=old.certificate_id,
-                    number=new.number,
-                )
-            )
+        _commit(build)
     except TransactWriteError as exc:
         _delete_pdf(new.pdf_key)
         if _retryable(exc):

@@ -55,18 +55,18 @@ PUBLIC_SESSION_FACTS: tuple[str, ...] = (
 )
 
 
-def _origin() -> str:
+def origin() -> str:
     base = urlsplit(get_settings().app_base_url)
     return f"{base.scheme}://{base.netloc}"
 
 
 def verify_url(number: str) -> str:
     """The public verification page of a certificate (printed as the QR code)."""
-    return f"{_origin()}/api/v1/public/certificates/{quote(number)}/page"
+    return f"{origin()}/api/v1/public/certificates/{quote(number)}/page"
 
 
 def json_url(number: str) -> str:
-    return f"{_origin()}/api/v1/public/certificates/{quote(number)}"
+    return f"{origin()}/api/v1/public/certificates/{quote(number)}"
 
 
 def throttle(ip: str, now: datetime) -> None:
