@@ -718,10 +718,6 @@ def image_upload(
     )
 
 
-def sample_verify_url() -> str:
-    return f"{get_settings().app_base_url.rstrip('/')}/verify/SAMPLE-PREVIEW"
-
-
 def preview(
     *,
     owner_id: str,
@@ -738,13 +734,13 @@ def preview(
     if layout_changes:
         layout = _changed_layout(owner_id, template_id, layout, layout_changes)
     # The renderer and its reportlab import are loaded only by the routes that render.
-    from lectern.certificates import facts, render
+    from lectern.certificates import facts, render, verification
 
     pdf = render.render_pdf(
         orientation=_check_orientation(orientation or item.orientation),
         layout=layout,
         facts=facts.sample_facts(),
-        verify_url=sample_verify_url(),
+        verify_url=verification.verify_url(render.SAMPLE_NUMBER),  # a number that verifies nothing
         images=load_image,
     )
     key = storage.scoped_key(f"tmp/previews/{owner_id}/{template_id}", f"{deps.ids()}.pdf")
