@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from lectern.certificates import access, issuing, verification
+from lectern.certificates.facts import WITHHELD
 from lectern.data.certificates import CertificateItem
 from lectern.deps import default_deps
 from lectern.http import BEARER, CursorQuery, LimitQuery, errors, page_request, principal, request_meta
@@ -35,7 +36,7 @@ def certificate_out(c: CertificateItem) -> CertificateOut:
         event=c.event_id,
         event_title=str(facts.get("event_title") or ""),
         registration=c.registration_id,
-        holder_name=str(facts.get("holder_name") or "(withheld)"),
+        holder_name=WITHHELD if c.holder_erased else str(facts.get("holder_name") or WITHHELD),
         email=c.email,
         dates=str(facts.get("dates") or ""),
         cpd_hours=float(facts.get("cpd_hours") or 0),
