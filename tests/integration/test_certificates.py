@@ -310,6 +310,36 @@ def test_given_a_template_then_its_version_is_recorded_and_counted(api, organise
     assert "Certificate of Ethics" in _pdf_text(cert.pdf_key)
 
 
+def test_given_an_in_place_edit_between_render_and_commit_then_the_certificate_shows_the_new_design(
+    api, organiser, monkeypatch
+):
+    r = api.post(
+        "/certificate-templates/", {"name": "Plain", "layout": {"title": "Old title"}}, token=organiser.token
+    )
+    template_id = r.json["uuid"]
+    ev, rid = _ready(api, organiser, email="edit@example.org", certificate_template_id=template_id)
+    real_upload = issuing._upload
+    edits = []
+
+    def upload_then_edit(p):
+        real_upload(p)
+        if not edits:  # the organiser edits the (still unissued) template in place meanwhile
+            reply = api.patch(
+                f"/certificate-templates/{template_id}/",
+                {"layout": {"title": "New title"}},
+                token=organiser.token,
+            )
+            edits.append(reply.json)
+            assert reply.status == 200 and reply.json["version"] == 1, reply.json
+
+    monkeypatch.setattr(issuing, "_upload", upload_then_edit)
+    cert = C.certificate(C.issue(ev, rid).certificate_id)
+
+    assert cert.template_version == 1
+    text = _pdf_text(cert.pdf_key)
+    assert "New title" in text and "Old title" not in text
+
+
 def test_issue_one_calls(api, organiser, monkeypatch):
     ev, rid = _ready(api, organiser, email="calls@example.org")
     calls: Counter[str] = Counter()

@@ -769,11 +769,13 @@ def version_for_issue(owner_id: str, template_id: str | None) -> CertificateTemp
 
 def count_issue(transaction: TransactWrite, template_item: CertificateTemplateItem) -> None:
     """Inside the issuing transaction: one more certificate issued with this version (so an
-    edit of it now makes a new version). Condition: the version still exists."""
+    edit of it now makes a new version). Condition: the version is still the one the PDF was
+    rendered from — an in-place edit that committed in between fails the issue, which then reads
+    and renders again (so a certificate never records a version whose design it does not show)."""
     transaction.update(
         template_item,
         actions=[Item.issued_count.add(1)],
-        condition=Item.pk.exists(),
+        condition=Item.pk.exists() & (Item.updated_at == template_item.updated_at),
     )
 
 
