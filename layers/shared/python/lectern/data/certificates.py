@@ -6,8 +6,9 @@ Templates (versioned — H1):
   each version also has its own `version_id`. GSI1 `OWNER#<owner_id>#TEMPLATES` /
   `<template_id>` is set on the latest version only (sparse), so "my templates" is one Query.
 - CertificateTemplateHead: PK `TEMPLATE#<template_id>`, SK `HEAD`: `latest_version`,
-  `issued_count` of the latest version, `revision`. Every edit is a transaction conditioned on
-  the head's revision: two concurrent edits never produce two "latest" versions.
+  `revision`. Every edit is a transaction conditioned on the head's revision: two concurrent
+  edits never produce two "latest" versions. Each version counts its own `issued_count`
+  (incremented inside the issuing transaction, conditioned on the version being unchanged).
 
 Certificates (immutable facts, one live per registration):
 - CertificateItem: PK `CERT#<certificate_id>`, SK `CERT`; GSI1 `EVENT#<event_id>#CERTS` /
