@@ -51,13 +51,7 @@ def fonts() -> dict[str, tuple[str, str]]:
 
 
 def _layout(layout: Mapping[str, Any] | None) -> dict[str, Any]:
-    merged = templates.default_layout()
-    for key, value in (layout or {}).items():
-        if key == "show" and isinstance(value, Mapping):
-            merged["show"].update(value)
-        elif key in merged:
-            merged[key] = value
-    return merged
+    return templates.merged_layout(layout)
 
 
 def placeholder_values(facts: Mapping[str, Any]) -> dict[str, str]:
