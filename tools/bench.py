@@ -286,6 +286,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.strict_cold:
             failed |= any(f["verdict"] == "FAIL" for f in cold["functions"])
 
+    render = None
+    if not args.skip_calls:
+        from tools.bench_render import render_ratio
+
+        render = render_ratio()
+
     throughput = None
     if args.attendance and not args.skip_calls:
         from tools.bench_attendance import throughput as run_throughput
@@ -311,6 +317,14 @@ def main(argv: list[str] | None = None) -> int:
             _print_calls(calls)
         if cold is not None:
             _print_cold(cold)
+        if render is not None:
+            print(
+                f"\n## Certificate render + store (median of {render['runs']})\n\n"
+                f"render_pdf + S3 put {render['render_and_store_ms']} ms vs bare reportlab page (same fonts, "
+                f"text and QR) {render['bare_ms']} ms: ratio {render['ratio']} "
+                f"(target <= {render['target']}: "
+                f"{render['verdict']})"
+            )
         if throughput is not None:
             _print_throughput(throughput)
         print(line)
