@@ -191,6 +191,9 @@ def throughput(participants: int = 500, events_each: int = 20) -> dict[str, Any]
     rec.install()
     try:
         with mock_aws():
+            from local.emulator import untrack_dynamodb_models
+
+            untrack_dynamodb_models()  # else moto keeps every transaction's table snapshot in memory
             reset_caches()
             provision()
             from lectern.auth.tokens import issue_access_token  # noqa: F401  (settings warm)
