@@ -412,6 +412,7 @@ def test_bad_bodies_are_422_naming_the_field(api, organiser, pipelines):
         {"registration_ids": ["not-a-uuid"]},
         {"registration_ids": too_many},
         {"registration_ids": "x"},
+        {"registration_ids": []},  # send {} for everyone
     ):
         r = _issue(api, organiser, event, body)
         assert r.status == 422, r.json

@@ -13,6 +13,7 @@ from pydantic import Field
 class IssueRequest(Request):
     registration_ids: list[uuid.UUID] | None = Field(
         None,
+        min_length=1,
         max_length=MAX_REGISTRATION_IDS,
         description=(
             f"At most {MAX_REGISTRATION_IDS} registrations of this event (duplicates count once). "
