@@ -8,7 +8,7 @@ export PYTHONPATH := $(CURDIR):$(CURDIR)/layers/shared/python
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: race dev test test-unit test-integration test-infra test-e2e lint openapi openapi-check synth bench simulate layer deploy clean
+.PHONY: bench-full race dev test test-unit test-integration test-infra test-e2e lint openapi openapi-check synth bench simulate layer deploy clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -45,8 +45,11 @@ openapi: $(STAMP)  ## regenerate docs/openapi.json from the routes
 synth: $(STAMP)  ## synthesise the CDK app offline into cdk.out/
 	$(BIN)/python infra/app.py
 
-bench: $(STAMP)  ## DynamoDB calls per operation and cold-init ratios
+bench: $(STAMP)  ## DynamoDB calls per operation, cold-init ratios, render ratio, small throughput runs
 	$(BIN)/python -m tools.bench
+
+bench-full: $(STAMP)  ## as bench, with the issues' sizes: 10,000 participant events, 1,000 certificates (about an hour on moto)
+	$(BIN)/python -m tools.bench --attendance 10000 --certificates 1000
 
 simulate: $(STAMP)  ## play a webinar as signed Zoom webhooks against the running local API (make dev); ARGS="--help"
 	$(BIN)/python -m tools.simulate $(ARGS)
