@@ -577,7 +577,7 @@ def summary_mail(to: str, name: str, title: str, run: IssueRunItem) -> Email:
     how = "automatically, as the event completed" if run.requested_by is None else "as you asked"
     lines = [
         f"Hello {name},",
-        f"Certificates for \"{title}\" were issued {how}.",
+        f'Certificates for "{title}" were issued {how}.',
         f"Issued: {int(run.issued)}, skipped: {int(run.skipped)}, failed: {int(run.failed)}",
     ]
     reasons = skipped_reasons(run)
