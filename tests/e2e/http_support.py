@@ -65,3 +65,29 @@ def published_event(v1: str, auth: dict[str, str], **fields: Any) -> str:
     r = requests.post(f"{v1}/events/{event_id}/publish/", json={}, headers=auth, timeout=30)
     assert r.status_code == 200, r.text
     return event_id
+
+
+LOCAL_ZOOM_SECRET = b"local-zoom-webhook-secret"  # local.bootstrap's documented default
+
+
+def wait_for(what: str, probe: Any, timeout: float = 60.0) -> Any:
+    """Poll `probe()` until it returns something truthy (the local API's bus consumers and
+    pipelines run asynchronously, as in AWS)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = probe()
+        if got:
+            return got
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.3)
+
+
+def post_zoom_webhook(api_server: str, body: dict[str, Any]) -> None:
+    """A Zoom webhook as Zoom sends it: the exact bytes, signed with the local secret."""
+    from tools import zoom_payloads as zp
+
+    raw = zp.encode(body)
+    r = requests.post(
+        f"{api_server}/webhooks/zoom", data=raw, headers=zp.signed_headers(LOCAL_ZOOM_SECRET, raw), timeout=30
+    )
+    assert r.status_code == 200, r.text

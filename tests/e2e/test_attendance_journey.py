@@ -6,38 +6,16 @@ aggregate attendance explains each person's result; one override wins."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import requests
 
-from tests.e2e.http_support import signed_in
+from tests.e2e.http_support import post_zoom_webhook, signed_in, wait_for
 from tools import zoom_payloads as zp
 
 pytestmark = pytest.mark.e2e
-
-LOCAL_SECRET = b"local-zoom-webhook-secret"  # local.bootstrap's documented default
-
-
-def _wait(what: str, probe: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        got = probe()
-        if got:
-            return got
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
-
-
-def _post_webhook(api_server: str, body: dict[str, Any]) -> None:
-    raw = zp.encode(body)
-    r = requests.post(
-        f"{api_server}/webhooks/zoom", data=raw, headers=zp.signed_headers(LOCAL_SECRET, raw), timeout=30
-    )
-    assert r.status_code == 200, r.text
 
 
 def test_three_sessions_from_zoom_to_explained_eligibility(api_server: str) -> None:
@@ -101,7 +79,7 @@ def test_three_sessions_from_zoom_to_explained_eligibility(api_server: str) -> N
         }
         return found if all(found.values()) else None
 
-    meeting_ids = _wait("a Zoom meeting per session", meetings)
+    meeting_ids = wait_for("a Zoom meeting per session", meetings)
 
     def registrants() -> dict[str, dict[str, str]] | None:
         out = {}
@@ -115,7 +93,7 @@ def test_three_sessions_from_zoom_to_explained_eligibility(api_server: str) -> N
             out[key] = joins
         return out
 
-    registrant_ids = _wait("a Zoom registrant per registration and session", registrants)
+    registrant_ids = wait_for("a Zoom registrant per registration and session", registrants)
 
     def participant(key: str, session_id: str) -> zp.Participant:
         return zp.Participant(
@@ -139,26 +117,26 @@ def test_three_sessions_from_zoom_to_explained_eligibility(api_server: str) -> N
             else:
                 person = participant(who, session_id)
             devices[who] = person
-            _post_webhook(
+            post_zoom_webhook(
                 api_server, zp.participant_left(meeting, person, start + timedelta(minutes=left))
             )  # disorder
-            _post_webhook(
+            post_zoom_webhook(
                 api_server, zp.participant_joined(meeting, person, start + timedelta(minutes=joined))
             )
-        _post_webhook(api_server, zp.meeting_ended(meeting, start + timedelta(minutes=60)))
+        post_zoom_webhook(api_server, zp.meeting_ended(meeting, start + timedelta(minutes=60)))
 
     def completed() -> dict[str, Any] | None:
         event = requests.get(f"{v1}/events/{event_id}/", headers=auth, timeout=30).json()
         return event if event["status"] == "completed" else None
 
-    _wait("the event to complete after its last session", completed)
+    wait_for("the event to complete after its last session", completed)
 
     def aggregate() -> dict[str, Any] | None:
         page = requests.get(f"{v1}/events/{event_id}/aggregate-attendance/", headers=auth, timeout=30).json()
         rows = {row["email"].split("@")[0]: row for row in page["items"]}
         return page if rows.get("alice", {}).get("sessions_attended") == 3 else None
 
-    page = _wait("attendance to be computed", aggregate)
+    page = wait_for("attendance to be computed", aggregate)
     rows = {row["email"].split("@")[0]: row for row in page["items"]}
     assert (
         page["completion_rule"]

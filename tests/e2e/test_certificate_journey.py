@@ -8,39 +8,18 @@ meeting's end completes the event → the Step Functions pipeline issues the cer
 from __future__ import annotations
 
 import io
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import requests
 
-from tests.e2e.http_support import signed_in
+from tests.e2e.http_support import post_zoom_webhook, signed_in, wait_for
 from tools import zoom_payloads as zp
 
 pytestmark = pytest.mark.e2e
 
-LOCAL_SECRET = b"local-zoom-webhook-secret"
 NAME = "Łukasz Żółć"
-
-
-def _wait(what: str, probe: Callable[[], Any], timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        got = probe()
-        if got:
-            return got
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.3)
-
-
-def _webhook(api_server: str, body: dict[str, Any]) -> None:
-    raw = zp.encode(body)
-    r = requests.post(
-        f"{api_server}/webhooks/zoom", data=raw, headers=zp.signed_headers(LOCAL_SECRET, raw), timeout=30
-    )
-    assert r.status_code == 200, r.text
 
 
 def test_attendance_becomes_a_verifiable_certificate_and_cpd_hours(api_server: str) -> None:
@@ -112,7 +91,7 @@ def test_attendance_becomes_a_verifiable_certificate_and_cpd_hours(api_server: s
             return None
         return {sid: (out[sid], registrants[sid]) for sid in out}
 
-    zoom = _wait("Zoom meetings and registrants", provisioned)
+    zoom = wait_for("Zoom meetings and registrants", provisioned)
 
     # Day 1 and Day 2 attended in full, Day 3 missed: 2 of 3 → eligible.
     for index, (sid, start) in enumerate(sessions):
@@ -120,15 +99,15 @@ def test_attendance_becomes_a_verifiable_certificate_and_cpd_hours(api_server: s
         meeting = zp.Meeting(id=meeting_id, start_time=start)
         if index < 2:
             who = zp.Participant(NAME, email="lukasz@example.org", registrant_id=registrant_id)
-            _webhook(api_server, zp.participant_joined(meeting, who, start))
-            _webhook(api_server, zp.participant_left(meeting, who, start + timedelta(minutes=60)))
-        _webhook(api_server, zp.meeting_ended(meeting, start + timedelta(minutes=60)))
+            post_zoom_webhook(api_server, zp.participant_joined(meeting, who, start))
+            post_zoom_webhook(api_server, zp.participant_left(meeting, who, start + timedelta(minutes=60)))
+        post_zoom_webhook(api_server, zp.meeting_ended(meeting, start + timedelta(minutes=60)))
 
     def my_certificate() -> dict[str, Any] | None:
         items = requests.get(f"{v1}/users/me/certificates/", headers=me, timeout=30).json()["items"]
         return items[0] if items else None
 
-    cert = _wait("the certificate to be issued automatically", my_certificate, timeout=120)
+    cert = wait_for("the certificate to be issued automatically", my_certificate, timeout=120)
     assert cert["status"] == "valid" and cert["holder_name"] == NAME
     assert cert["cpd_hours"] == 2  # one hour for each attended session
 

@@ -31,6 +31,7 @@ from lectern.deps import Deps
 from lectern.errors import Conflict, NotFound, ValidationFailed
 from lectern.events import sessions_view
 from lectern.integrations.bus import DomainEvent
+from lectern.registrations.service import organisers_registration, registration_item
 from lectern.request import RequestMeta
 from lectern.throttle import TokenBucket
 
@@ -38,20 +39,6 @@ from lectern.throttle import TokenBucket
 BULK_ATTENDANCE_BUCKET = TokenBucket("bulk-attendance", capacity=5, refill_per_second=1 / 12)
 BULK_ATTENDANCE_MAX = 200
 MANUAL_DEVICE = "manual"
-
-
-def _registration(registration_id: str) -> RegistrationItem:
-    try:
-        return RegistrationItem.get(*RegistrationItem.key(registration_id), consistent_read=True)
-    except RegistrationItem.DoesNotExist as exc:
-        raise NotFound("The registration does not exist.") from exc
-
-
-def _organisers_registration(owner_id: str, event_id: str, registration_id: str) -> RegistrationItem:
-    reg = _registration(registration_id)
-    if reg.owner_id != owner_id or reg.event_id != event_id:
-        raise NotFound("The registration does not exist.")
-    return reg
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -76,7 +63,7 @@ def aggregate(
 
 def session_attendance(caller_id: str, registration_id: str) -> tuple[EventContext, RegistrationItem]:
     """The organiser of the event or the registrant: GetItem registration → Query event partition."""
-    reg = _registration(registration_id)
+    reg = registration_item(registration_id)
     if caller_id not in (reg.owner_id, reg.user_id):
         raise NotFound("The registration does not exist.")
     return EventContext.load(reg.event_id), reg
@@ -97,7 +84,7 @@ def override(
 ) -> RegistrationItem:
     """Set (eligible true/false, with a reason) or clear (eligible None) the organiser's override.
     GetItem → TransactWriteItems (registration cond. unchanged owner/event, audit)."""
-    reg = _organisers_registration(owner_id, event_id, registration_id)
+    reg = organisers_registration(owner_id, event_id, registration_id)
     if reg.status == "cancelled" and eligible:
         raise Conflict("A cancelled registration cannot be made eligible.", code="registration_cancelled")
     now = deps.clock.now()
@@ -209,7 +196,7 @@ def assign(
         )
     except UnmatchedParticipantItem.DoesNotExist as exc:
         raise NotFound("The participant does not exist.") from exc
-    reg = _organisers_registration(owner_id, event_id, registration_id)
+    reg = organisers_registration(owner_id, event_id, registration_id)
     if reg.status != "confirmed":
         raise Conflict(
             f"The registration is {reg.status}; attendance can only be assigned to a confirmed one.",
@@ -259,7 +246,7 @@ def assign(
             batch.save(file_under_registration(edge, registration_id))
             moved += 1
     recompute_registration(registration_id, now)
-    return Assigned(entry, _registration(registration_id), moved)
+    return Assigned(entry, registration_item(registration_id), moved)
 
 
 # -- manual attendance in bulk ------------------------------------------------------------------

@@ -296,22 +296,24 @@ def register(
 # ---------------------------------------------------------------- reading
 
 
-def _get(registration_id: str) -> RegistrationItem:
+def registration_item(registration_id: str) -> RegistrationItem:
+    """The registration (consistent read), or 404."""
     try:
         return RegistrationItem.get(*RegistrationItem.key(registration_id), consistent_read=True)
     except RegistrationItem.DoesNotExist as exc:
         raise NotFound("The registration does not exist.") from exc
 
 
-def _organisers(owner_id: str, event_id: str, registration_id: str) -> RegistrationItem:
-    item = _get(registration_id)
+def organisers_registration(owner_id: str, event_id: str, registration_id: str) -> RegistrationItem:
+    """The registration if it belongs to `event_id` of `owner_id`; 404 otherwise (no leak)."""
+    item = registration_item(registration_id)
     if item.owner_id != owner_id or item.event_id != event_id:
         raise NotFound("The registration does not exist.")
     return item
 
 
 def _attendees(user_id: str, registration_id: str) -> RegistrationItem:
-    item = _get(registration_id)
+    item = registration_item(registration_id)
     if item.user_id != user_id:
         raise NotFound("The registration does not exist.")
     return item
@@ -323,7 +325,7 @@ def _out(item: RegistrationItem) -> Registration:
 
 
 def get_for_organiser(owner_id: str, event_id: str, registration_id: str) -> Registration:
-    return _out(_organisers(owner_id, event_id, registration_id))
+    return _out(organisers_registration(owner_id, event_id, registration_id))
 
 
 def get_for_attendee(user_id: str, registration_id: str) -> Registration:
@@ -382,7 +384,7 @@ def update(
     meta: RequestMeta,
     deps: Deps,
 ) -> Registration:
-    item = _organisers(owner_id, event_id, registration_id)
+    item = organisers_registration(owner_id, event_id, registration_id)
     if not changes:
         return _out(item)
     now = deps.clock.now()
@@ -402,7 +404,7 @@ def update(
                 "lectern.registration.updated", "registration", registration_id, fields=",".join(changes)
             )
         )
-    return _out(_get(registration_id))
+    return _out(registration_item(registration_id))
 
 
 # ---------------------------------------------------------------- cancel and promote
@@ -418,14 +420,16 @@ def cancel_by_link(*, token: str, meta: RequestMeta, deps: Deps) -> Registration
     from lectern import signing
 
     claims = signing.read(emails.CANCEL_PURPOSE, token, deps.clock.now())
-    item = _get(str(claims.get("r") or ""))
+    item = registration_item(str(claims.get("r") or ""))
     return _cancel(item, actor_id=item.user_id, meta=meta, deps=deps)
 
 
 def cancel_as_organiser(
     *, owner_id: str, event_id: str, registration_id: str, meta: RequestMeta, deps: Deps
 ) -> Registration:
-    return _cancel(_organisers(owner_id, event_id, registration_id), actor_id=owner_id, meta=meta, deps=deps)
+    return _cancel(
+        organisers_registration(owner_id, event_id, registration_id), actor_id=owner_id, meta=meta, deps=deps
+    )
 
 
 def _already_cancelled() -> Conflict:
@@ -512,7 +516,7 @@ def _cancel(item: RegistrationItem, *, actor_id: str | None, meta: RequestMeta, 
         except TransactWriteError as exc:
             if not _retryable(exc, attempt):
                 raise
-            item = _get(item.registration_id)
+            item = registration_item(item.registration_id)
             if item.status == "cancelled":
                 raise _already_cancelled() from exc
             if candidate is not None:
@@ -562,7 +566,7 @@ def promote(
 ) -> Registration:
     """The organiser moves a waitlisted registration up when there is a seat:
     GetItem Registration → GetItem Event → TransactWriteItems (reg cond. waitlisted, event cond. seat)."""
-    item = _organisers(owner_id, event_id, registration_id)
+    item = organisers_registration(owner_id, event_id, registration_id)
     if item.status != "waitlisted":
         raise Conflict("Only a waitlisted registration can be promoted.", code="not_waitlisted")
     event = owned_event(owner_id, event_id)
@@ -593,7 +597,7 @@ def promote(
     except TransactWriteError as exc:
         if not _retryable(exc):
             raise
-        if _get(registration_id).status != "waitlisted":
+        if registration_item(registration_id).status != "waitlisted":
             raise Conflict("Only a waitlisted registration can be promoted.", code="not_waitlisted") from exc
         raise full from exc
     _publish(
