@@ -39,8 +39,12 @@ PAGE_HEADERS = {
 PAGE_RESPONSE: dict[int, OpenAPIResponse] = {
     200: {"description": "An HTML page", "content": {"text/html": {"schema": {"type": "string"}}}},
     404: {
-        "description": "No certificate has this number (an HTML page)",
-        "content": {"text/html": {"schema": {"type": "string"}}},
+        "description": "No certificate has this number: an HTML page (a path that is no certificate page at "
+        "all gets the JSON error envelope)",
+        "content": {
+            "text/html": {"schema": {"type": "string"}},
+            "application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}},
+        },
     },
 }
 
