@@ -218,7 +218,7 @@ class Emulator:
         return self._state.doorbell
 
     def start(self) -> str:
-        _snapshot_each_table_once()
+        speed_up_moto()
         untrack_dynamodb_models()
         from moto.moto_server.threaded_moto_server import ThreadedMotoServer
         from moto.moto_server.werkzeug_app import (
@@ -342,43 +342,132 @@ class Emulator:
         return cleared
 
 
-def _snapshot_each_table_once() -> None:
-    """moto's TransactWriteItems deep-copies the whole table once per *item* of the transaction
-    (to roll back on failure), before running any of them. All those copies are of the same,
-    unchanged table, so one copy per table per transaction is the same snapshot: make the
-    copies share it. A 5-item registration transaction then copies the table once instead of
-    five times. Only the rollback snapshot changes; semantics are moto's own. (Safe because
-    every request to the emulator runs under the one lock.)"""
+def _snapshot_only_touched_items() -> None:
+    """moto's TransactWriteItems deep-copies the whole table once per *item* of the transaction,
+    to restore it if the transaction is cancelled: a transaction costs O(table), so a run that
+    grows the table slows down quadratically (the 20x registration storm, 1,000 certificates).
+    Instead, remember just the items the transaction names (a deep copy of each, or "absent")
+    and, when moto cancels it, put exactly those back. A transaction writes only the items it
+    names, so the table afterwards is what moto's whole-table restore would give. moto's own
+    code still decides every outcome. Runs under the emulator's one lock (the module-level
+    `copy` swap is not thread-safe), or single-threaded in the benches."""
     import copy as real_copy
     import types
 
     from moto.dynamodb import models
+    from moto.dynamodb.models.dynamo_type import DynamoType
     from moto.dynamodb.models.table import Table
 
     original = models.DynamoDBBackend.transact_write_items
     if getattr(original, "_lectern_patched", False):
         return
 
+    def snapshot(self: Any, transact_items: list[dict[str, Any]]) -> list[tuple[Any, Any, Any, Any]]:
+        taken: list[tuple[Any, Any, Any, Any]] = []
+        for entry in transact_items:
+            _, op = next(iter(entry.items()))
+            table = self.tables.get(op.get("TableName"))
+            key = op.get("Key") or op.get("Item") or {}
+            if table is None or table.hash_key_attr not in key:
+                continue  # moto reports the bad request itself; nothing of it is written
+            hash_key = DynamoType(key[table.hash_key_attr])
+            range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr in key else None
+            part = table.items.get(hash_key)
+            prior = part.get(range_key) if (part is not None and range_key is not None) else part
+            taken.append((table, hash_key, range_key, real_copy.deepcopy(prior)))
+        return taken
+
+    def restore(taken: list[tuple[Any, Any, Any, Any]]) -> None:
+        for table, hash_key, range_key, prior in reversed(taken):
+            if range_key is None:
+                if prior is None:
+                    table.items.pop(hash_key, None)
+                else:
+                    table.items[hash_key] = prior
+                continue
+            if prior is None:
+                part = table.items.get(hash_key)
+                if part is not None:
+                    part.pop(range_key, None)
+                    if not part:
+                        table.items.pop(hash_key, None)
+            else:
+                table.items[hash_key][range_key] = prior
+
+    def no_table_copy(obj: Any, *args: Any, **kwargs: Any) -> Any:
+        return obj if isinstance(obj, Table) else real_copy.deepcopy(obj, *args, **kwargs)
+
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        memo: dict[int, Any] = {}
-
-        def deepcopy_once(obj: Any, *args: Any, **kwargs: Any) -> Any:
-            if not isinstance(obj, Table):  # only the whole-table rollback snapshots are shared
-                return real_copy.deepcopy(obj, *args, **kwargs)
-            if id(obj) not in memo:
-                memo[id(obj)] = real_copy.deepcopy(obj, *args, **kwargs)
-            return memo[id(obj)]
-
-        shim = types.SimpleNamespace(**{k: getattr(real_copy, k) for k in ("copy", "deepcopy")})
-        shim.deepcopy = deepcopy_once
+        taken = snapshot(self, transact_items)
+        shim = types.SimpleNamespace(copy=real_copy.copy, deepcopy=no_table_copy)
         models.copy = shim  # type: ignore[assignment]
         try:
             return original(self, transact_items)
+        except BaseException:
+            restore(taken)
+            raise
         finally:
             models.copy = real_copy  # type: ignore[assignment]
 
     transact_write_items._lectern_patched = True  # type: ignore[attr-defined]
+    transact_write_items._lectern_original = original  # type: ignore[attr-defined]
     models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+def speed_up_moto() -> None:
+    """The two moto patches the emulator and the benches run with (see each)."""
+    _snapshot_only_touched_items()
+    query_one_partition()
+
+
+_query_scope = threading.local()
+
+
+def query_one_partition() -> None:
+    """moto answers every Query by listing the whole table *sorted by key* (`Table.all_items()`)
+    and then filtering it: each query costs O(n log n) DynamoType comparisons in the table's
+    size, so a run that grows the table slows down quadratically (10,000 participant events
+    spent most of their time sorting). A base-table Query needs only its partition; an index
+    Query needs every item but no sort (moto sorts the matches by the index key afterwards).
+    Results are moto's own — same items, same order, same pagination; only the candidate list
+    is narrowed. Thread-safe: the narrowing is per thread, for the duration of one query."""
+    from moto.dynamodb.models.table import Table
+
+    if getattr(Table.query, "_lectern_patched", False):
+        return
+    original_query = Table.query
+    original_all_items = Table.all_items
+
+    def all_items(self: Any) -> list[Any]:
+        scoped = getattr(_query_scope, "candidates", None)
+        if scoped is not None and scoped[0] is self:
+            return scoped[1]()
+        return original_all_items(self)
+
+    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+
+        def candidates() -> list[Any]:
+            if index_name:  # every item; moto filters by the index key and sorts the matches
+                if not self.range_key_attr:
+                    return list(self.items.values())
+                return [item for part in self.items.values() for item in part.values()]
+            part = self.items.get(hash_key) if hash_key is not None else None  # .get: a defaultdict
+            if part is None:
+                return []
+            return list(part.values()) if self.range_key_attr else [part]
+
+        previous = getattr(_query_scope, "candidates", None)
+        _query_scope.candidates = (self, candidates)
+        try:
+            return original_query(self, hash_key, *args, **kwargs)
+        finally:
+            _query_scope.candidates = previous
+
+    query._lectern_patched = True  # type: ignore[attr-defined]
+    query._lectern_originals = (original_query, original_all_items)  # type: ignore[attr-defined]
+    Table.query = query  # type: ignore[method-assign]
+    Table.all_items = all_items  # type: ignore[method-assign]
 
 
 class _Untracked(list):  # type: ignore[type-arg]

@@ -34,6 +34,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 import time
 import traceback
 import uuid
@@ -552,6 +553,21 @@ def _banner(base: str, rt: Runtime) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _exit_with_parent(pid: str) -> None:
+    """With LECTERN_EXIT_WITH_PARENT=<pid> (the e2e tests set it), stop when that process is
+    gone: a test run killed without its teardown must not leave a server behind, busy with the
+    requests still queued (one such orphan ran for half an hour)."""
+    if not pid.isdigit():
+        return
+
+    def watch() -> None:
+        while os.getppid() == int(pid):
+            time.sleep(1.0)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def main() -> int:
     host = "127.0.0.1"
     port = int(os.environ.get("LECTERN_PORT") or 3000)
@@ -565,6 +581,7 @@ def main() -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _terminate)
+    _exit_with_parent(os.environ.get("LECTERN_EXIT_WITH_PARENT", ""))
     print(
         _banner(base, rt) + f"  ready in {time.perf_counter() - started:.1f}s — Ctrl+C to stop\n", flush=True
     )

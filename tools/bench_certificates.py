@@ -15,8 +15,6 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 
@@ -25,14 +23,15 @@ def bulk_issue(n: int = 1000) -> dict[str, Any]:
 
     import tests.conftest  # noqa: F401  test environment
     from local import stepfunctions
-    from local.emulator import untrack_dynamodb_models
+    from local.emulator import speed_up_moto, untrack_dynamodb_models
     from tests.support.aws import provision, reset_caches
     from tools.bench_ops import Recorder
 
     rec = Recorder()
     rec.install()
     try:
-        with mock_aws(), stepfunctions.execution_enabled(), _without_rollback_snapshots() as cancelled:
+        with mock_aws(), stepfunctions.execution_enabled():
+            speed_up_moto()  # else moto sorts the table per Query and copies it per transaction
             untrack_dynamodb_models()  # else moto keeps every snapshot: memory grows as n^2
             reset_caches()
             provision()
@@ -41,10 +40,7 @@ def bulk_issue(n: int = 1000) -> dict[str, Any]:
             os.environ.update(stepfunctions.settings_env(deployed))
             reset_caches()
             try:
-                out = _run(n, rec, [d.arn for d in deployed])
-                if cancelled:
-                    raise RuntimeError(f"{len(cancelled)} transaction(s) cancelled: the bench assumes none")
-                return out
+                return _run(n, rec, [d.arn for d in deployed])
             finally:
                 stepfunctions.wait_idle([d.arn for d in deployed], timeout=600)
                 for d in deployed:
@@ -54,43 +50,6 @@ def bulk_issue(n: int = 1000) -> dict[str, Any]:
     finally:
         rec.uninstall()
         reset_caches()
-
-
-@contextmanager
-def _without_rollback_snapshots() -> Iterator[list[str]]:
-    """moto copies the whole table before every TransactWriteItems, to roll back if it is
-    cancelled: O(table) per certificate, so a 1,000-person run would measure moto's copying,
-    not Lectern (quadratic time). A sequential run cancels nothing, so here no copy is taken;
-    a cancelled transaction is recorded (the bench then fails rather than report on a table a
-    partial transaction may have changed)."""
-    import copy as real_copy
-    import types
-
-    from moto.dynamodb import models
-    from moto.dynamodb.models.table import Table
-
-    original = models.DynamoDBBackend.transact_write_items
-    cancelled: list[str] = []
-
-    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        shim = types.SimpleNamespace(copy=real_copy.copy, deepcopy=real_copy.deepcopy)
-        shim.deepcopy = lambda obj, *a, **kw: (
-            obj if isinstance(obj, Table) else real_copy.deepcopy(obj, *a, **kw)
-        )
-        models.copy = shim  # type: ignore[assignment]
-        try:
-            return original(self, transact_items)
-        except Exception as exc:
-            cancelled.append(type(exc).__name__)
-            raise
-        finally:
-            models.copy = real_copy  # type: ignore[assignment]
-
-    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-    try:
-        yield cancelled
-    finally:
-        models.DynamoDBBackend.transact_write_items = original  # type: ignore[method-assign]
 
 
 def _run(n: int, rec: Any, arns: list[str]) -> dict[str, Any]:

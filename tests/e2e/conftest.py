@@ -61,6 +61,7 @@ def api_server() -> Iterator[str]:
     env.update(
         {
             "LECTERN_PORT": str(port),
+            "LECTERN_EXIT_WITH_PARENT": str(os.getpid()),
             "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "layers" / "shared" / "python")]),
             "PYTHONUNBUFFERED": "1",
             "PYTHONDONTWRITEBYTECODE": "1",

@@ -83,7 +83,7 @@ def test_given_the_event_filled_between_read_and_write_then_the_registration_goe
     from lectern.registrations import service
 
     event = make_event(organiser.token, capacity=1, waitlist_enabled=True)
-    real = service._batch_get
+    real = service.tx.get_many
     calls = {"n": 0}
 
     def stale_then_real(keys):
@@ -93,7 +93,7 @@ def test_given_the_event_filled_between_read_and_write_then_the_registration_goe
             EventItem(*EventItem.key(event.event_id)).update(actions=[EventItem.confirmed_count.add(1)])
         return got
 
-    monkeypatch.setattr(service, "_batch_get", stale_then_real)
+    monkeypatch.setattr(service.tx, "get_many", stale_then_real)
     r = _register(api, event, "late@example.org")
     assert r.status == 201 and r.json["status"] == "waitlisted" and r.json["waitlist_position"] == 1
     stored = _event(event.event_id)

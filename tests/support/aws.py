@@ -13,6 +13,8 @@ from lectern.data.base import create_table
 from lectern.deps import default_deps
 from moto import mock_aws
 
+from local.emulator import query_one_partition
+
 ACCOUNT = "123456789012"
 
 
@@ -40,6 +42,7 @@ def provision() -> None:
 
 @pytest.fixture
 def aws_env() -> Iterator[None]:
+    query_one_partition()
     with mock_aws():
         reset_caches()
         provision()

@@ -21,7 +21,6 @@ from lectern.auth.tokens import RefreshToken, issue_access_token
 from lectern.config import get_settings
 from lectern.data import tx
 from lectern.data.accounts import EmailClaimItem, OneTimeTokenItem, SessionItem, UserItem
-from lectern.data.base import TableItem
 from lectern.data.pagination import Page, PageRequest, query_page
 from lectern.data.throttle import FailureWindowItem
 from lectern.deps import Deps
@@ -256,7 +255,7 @@ def login(*, email: str, password: str, meta: RequestMeta, deps: Deps) -> TokenP
     account_key, ip_key = account_counter.key(email, now), ip_counter.key(meta.ip, now)
     claim_key = EmailClaimItem.key(email)
     # One BatchGetItem: the email claim and both failure windows.
-    found = {(i.pk, i.sk): i for i in TableItem.batch_get([claim_key, account_key, ip_key])}
+    found = tx.get_many([claim_key, account_key, ip_key], consistent=False)
     for counter, key in ((account_counter, account_key), (ip_counter, ip_key)):
         window = found.get(key)
         if isinstance(window, FailureWindowItem) and int(window.failures or 0) >= counter.limit:
@@ -375,7 +374,7 @@ def request_password_reset(*, email: str, meta: RequestMeta, deps: Deps) -> None
     log = audit.Auditor(actor_id=None, at=now, ids=deps.ids, ip=meta.ip)
     counter = _reset_counter()
     window_key, claim_key = counter.key(email, now), EmailClaimItem.key(email)
-    found = {(i.pk, i.sk): i for i in TableItem.batch_get([window_key, claim_key])}
+    found = tx.get_many([window_key, claim_key], consistent=False)
     window = found.get(window_key)
     if isinstance(window, FailureWindowItem) and int(window.failures or 0) >= counter.limit:
         return  # silently: a 429 only for real accounts would leak which emails exist

@@ -28,6 +28,7 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 
 from lectern.attendance.recompute import EventContext, recompute_registration
+from lectern.data import tx
 from lectern.data.attendance import AttendanceEdgeItem, UnmatchedParticipantItem
 from lectern.data.base import TableItem
 from lectern.data.registrations import RegistrationEmailItem
@@ -107,15 +108,6 @@ def participant_of(detail: dict[str, Any]) -> Participant:
     )
 
 
-def _batch_get(keys: list[tuple[type[TableItem], tuple[str, str]]]) -> dict[tuple[str, str], TableItem]:
-    found: dict[tuple[str, str], TableItem] = {}
-    if not keys:
-        return found
-    for item in TableItem.batch_get([k for _, k in keys], consistent_read=True):
-        found[(item.pk, item.sk)] = item
-    return found
-
-
 def _edge(
     p: Participant, meeting: ZoomMeetingItem, now: datetime, source: str = "zoom"
 ) -> AttendanceEdgeItem:
@@ -151,7 +143,7 @@ def process_participant(detail: dict[str, Any], deps: Deps, ctx: EventContext | 
     ]
     if p.registrant_id:
         keys.append((ZoomRegistrantItem, ZoomRegistrantItem.key(p.meeting_id, p.registrant_id)))
-    got = _batch_get(keys)
+    got = tx.get_many(k for _, k in keys)
     meeting = got.get(ZoomMeetingItem.key(p.meeting_id))
     if not isinstance(meeting, ZoomMeetingItem):
         return "unknown_meeting"  # not a meeting of ours (or deleted): nothing to attribute
@@ -163,7 +155,7 @@ def process_participant(detail: dict[str, Any], deps: Deps, ctx: EventContext | 
         more: list[tuple[type[TableItem], tuple[str, str]]] = [(UnmatchedParticipantItem, unmatched_key)]
         if p.email:
             more.append((RegistrationEmailItem, RegistrationEmailItem.key(meeting.event_id, p.email)))
-        found = _batch_get(more)
+        found = tx.get_many(k for _, k in more)
         by_email = found.get(RegistrationEmailItem.key(meeting.event_id, p.email)) if p.email else None
         reviewed = found.get(unmatched_key)
         if isinstance(by_email, RegistrationEmailItem):

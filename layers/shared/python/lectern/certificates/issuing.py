@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -259,16 +258,6 @@ def _add_new(t: TransactWrite, p: Prepared) -> None:
         t.save(F.ledger_entry(cert, cert.user_id))
 
 
-def _reasons(exc: TransactWriteError) -> set[str]:
-    reasons = getattr(exc, "cancellation_reasons", None) or []
-    return {str(getattr(r, "code", "") or "") for r in reasons if r is not None}
-
-
-def _retryable(exc: TransactWriteError) -> bool:
-    """A lost race worth reading again for: a condition failed, or a conflict persisted."""
-    return bool(_reasons(exc) & {"ConditionalCheckFailed", "TransactionConflict"})
-
-
 def _commit(build: Callable[[TransactWrite], None], *, sleep: Callable[[float], None] = time.sleep) -> None:
     """One TransactWriteItems; a cancellation by `TransactionConflict` alone (another
     transaction on one of its items in flight — e.g. concurrent issues counting the same template
@@ -280,12 +269,9 @@ def _commit(build: Callable[[TransactWrite], None], *, sleep: Callable[[float], 
                 build(t)
             return
         except TransactWriteError as exc:
-            reasons = _reasons(exc)
-            if "TransactionConflict" not in reasons or "ConditionalCheckFailed" in reasons:
+            if not tx.conflict_only(exc) or attempt == CONFLICT_ATTEMPTS - 1:
                 raise
-            if attempt == CONFLICT_ATTEMPTS - 1:
-                raise
-            sleep(random.uniform(0, CONFLICT_BACKOFF_SECONDS * 2**attempt))  # noqa: S311 - jitter
+            tx.backoff(attempt, CONFLICT_BACKOFF_SECONDS, sleep=sleep)
 
 
 # ---------------------------------------------------------------- mail and events
@@ -416,7 +402,7 @@ def issue_one(
             _commit(functools.partial(_first_issue, reg=reg, p=p, log=log))
         except TransactWriteError as exc:
             _delete_pdf(cert.pdf_key)  # the orphan: no record points at it
-            if _retryable(exc):
+            if tx.lost_race(exc):
                 continue  # read again: another issue won, or the registration changed
             raise
         _notify(cert, deps, correlation_id, cert.issued_at)
@@ -465,7 +451,7 @@ def revoke(
         try:
             _revoke_once(cert, owner_id, reason, now, log)
         except TransactWriteError as exc:
-            if _retryable(exc):
+            if tx.lost_race(exc):
                 continue  # revoked, re-issued or linked meanwhile: read again
             raise
         break
@@ -600,7 +586,7 @@ def _supersede(
         _commit(build)
     except TransactWriteError as exc:
         _delete_pdf(new.pdf_key)
-        if _retryable(exc):
+        if tx.lost_race(exc):
             raise _changed() from exc
         raise
     return new

@@ -110,11 +110,6 @@ def _confirmed(event_id: str) -> list[RegistrationItem]:
     ]
 
 
-def _batch(keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], TableItem]:
-    """BatchGetItem, 100 keys per call (pynamodb splits and retries unprocessed keys)."""
-    return {(i.pk, i.sk): i for i in TableItem.batch_get(list(keys), consistent_read=True)} if keys else {}
-
-
 def screen_all(event: EventItem, registration_ids: Sequence[str] | None) -> list[Screened]:
     """Every named registration (or every confirmed one), screened.
 
@@ -122,10 +117,10 @@ def screen_all(event: EventItem, registration_ids: Sequence[str] | None) -> list
     items (2 keys each, 100 per call). All: Query GSI1 + BatchGetItem of the certificates."""
     if registration_ids is None:
         regs: dict[str, RegistrationItem | None] = {r.registration_id: r for r in _confirmed(event.event_id)}
-        got = _batch([RegistrationCertificateItem.key(rid) for rid in regs])
+        got = tx.get_many([RegistrationCertificateItem.key(rid) for rid in regs])
     else:
         ids = _unique(registration_ids)
-        got = _batch(
+        got = tx.get_many(
             [k for rid in ids for k in (RegistrationItem.key(rid), RegistrationCertificateItem.key(rid))]
         )
         regs = {}
@@ -501,7 +496,7 @@ def _decision(run: IssueRunItem, *, more: bool) -> dict[str, Any]:
 def _failure_report(failed: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
     """The failed people with their email and name (BatchGetItem, 100 per call)."""
     shown = list(failed)[:FAILURES_KEPT]
-    got = _batch([RegistrationItem.key(rid) for rid, _ in shown])
+    got = tx.get_many([RegistrationItem.key(rid) for rid, _ in shown])
     out = []
     for rid, reason in shown:
         reg = got.get(RegistrationItem.key(rid))

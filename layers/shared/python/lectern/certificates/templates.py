@@ -349,9 +349,7 @@ def _commit(build: Callable[[TransactWrite], None]) -> None:
         with tx.write() as t:
             build(t)
     except TransactWriteError as exc:
-        reasons = getattr(exc, "cancellation_reasons", None) or []
-        codes = {getattr(r, "code", "") for r in reasons if r is not None}
-        if codes & {"ConditionalCheckFailed", "TransactionConflict"}:
+        if tx.lost_race(exc):
             raise LostRace() from exc
         raise
 

@@ -29,7 +29,6 @@ from pynamodb.exceptions import TransactWriteError
 
 from lectern import audit
 from lectern.data import tx
-from lectern.data.base import TableItem
 from lectern.data.discounts import DiscountCodeIdItem, DiscountCodeItem
 from lectern.data.events import EventItem
 from lectern.data.pagination import Page, PageRequest, query_page
@@ -421,9 +420,7 @@ def validate(*, event_id: str, code: str, meta: RequestMeta, deps: Deps) -> Vali
     ev_key = EventItem.key(event_id)
     code_key = DiscountCodeItem.key(event_id, text)
     window_key = VALIDATE_FAILURES.key(meta.ip, now)
-    found = {
-        (i.pk, i.sk): i for i in TableItem.batch_get([ev_key, code_key, window_key], consistent_read=True)
-    }
+    found = tx.get_many([ev_key, code_key, window_key])
 
     window = found.get(window_key)
     if isinstance(window, FailureWindowItem) and int(window.failures or 0) >= VALIDATE_FAILURES.limit:

@@ -43,7 +43,6 @@ from pynamodb.exceptions import TransactWriteError
 
 from lectern import audit, cursors
 from lectern.data import tx
-from lectern.data.base import TableItem
 from lectern.data.events import EventItem
 from lectern.data.pagination import Page, PageRequest, query_page
 from lectern.data.sessions import EventSessionItem
@@ -283,7 +282,7 @@ def _event_and_session(
     """The owned event and the session item in one BatchGetItem; None for the virtual session."""
     ev_key = EventItem.key(event_id)
     s_key = EventSessionItem.key(event_id, session_id)
-    found = {(i.pk, i.sk): i for i in TableItem.batch_get([ev_key, s_key], consistent_read=True)}
+    found = tx.get_many([ev_key, s_key])
     event = found.get(ev_key)
     if not isinstance(event, EventItem) or event.owner_id != owner_id:
         raise NotFound("The event does not exist.")

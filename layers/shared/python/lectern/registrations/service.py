@@ -11,8 +11,6 @@ for. Unlimited capacity is the *absence* of the `capacity` attribute (pynamodb d
 from __future__ import annotations
 
 import logging
-import random
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -61,26 +59,14 @@ def optional_user(headers: dict[str, str] | None, clock: Clock) -> str | None:
     return authorize(headers, clock).user_id
 
 
-def _batch_get(keys: list[tuple[str, str]]) -> dict[tuple[str, str], TableItem]:
-    """One BatchGetItem (consistent) for items of any entity; returns them by key."""
-    out: dict[tuple[str, str], TableItem] = {}
-    for item in TableItem.batch_get(keys, consistent_read=True):
-        out[(item.pk, item.sk)] = item
-    return out
-
-
-def _reasons(exc: TransactWriteError) -> list[str]:
-    return [getattr(r, "code", "") or "" for r in (getattr(exc, "cancellation_reasons", None) or []) if r]
-
-
 def _retryable(exc: TransactWriteError, attempt: int = 0) -> bool:
     """A failed condition or a conflict with another transaction on the same item (the event
     is a hot item under a rush) is retried; a conflict after a short jittered backoff."""
-    codes = _reasons(exc)
-    if "TransactionConflict" in codes:
-        time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 - jitter, not security
-        return True
-    return "ConditionalCheckFailed" in codes
+    if not tx.lost_race(exc):
+        return False
+    if "TransactionConflict" in tx.cancellation_codes(exc):
+        tx.backoff(attempt)
+    return True
 
 
 def position_of(event_id: str, registration_id: str) -> int:
@@ -162,7 +148,7 @@ def register(
     code_key = DiscountCodeItem.key(event_id, applicant.discount_code) if applicant.discount_code else None
     if code_key:
         keys.append(code_key)
-    got = _batch_get(keys)
+    got = tx.get_many(keys)
     event = _check_open(got.get(event_key), now)  # type: ignore[arg-type]
 
     email = applicant.email
@@ -259,7 +245,7 @@ def register(
                 raise
             # Why did it fail? Re-read the claim, the event (and the code) in one call.
             claim_key = (claim.pk, claim.sk)
-            again = _batch_get([claim_key, event_key, *([code_key] if code_key and code_item else [])])
+            again = tx.get_many([claim_key, event_key, *([code_key] if code_key and code_item else [])])
             if claim_key in again:
                 raise Conflict(
                     "This email address is already registered for this event.",
@@ -362,7 +348,7 @@ def list_for_user(user_id: str, page: PageRequest) -> Page[Registration]:
     events: dict[str, EventItem] = {}
     keys = list({EventItem.key(i.event_id) for i in items})
     if keys:
-        for found in _batch_get(keys).values():
+        for found in tx.get_many(keys).values():
             if isinstance(found, EventItem):
                 events[found.event_id] = found
     out = []
