@@ -48,6 +48,8 @@ GROUPS: tuple[RouteGroup, ...] = (
         "Certificate templates, issuing, downloads, public verification",
     ),
     RouteGroup("integrations", "functions.integrations.handler", "The organiser's Zoom connection (OAuth)"),
+    RouteGroup("contacts", "functions.contacts.handler", "Contact lists and contacts, CSV import and export"),
+    RouteGroup("outreach", "functions.outreach.handler", "Invitations and scheduled reminders"),
 )
 
 AUTHORIZER_MODULE = "functions.authorizer.handler"

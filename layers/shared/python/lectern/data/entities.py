@@ -9,6 +9,7 @@ from lectern.data import (  # noqa: F401
     cpd,
     discounts,
     events,
+    mail,
     registrations,
     sessions,
     throttle,
