@@ -8,15 +8,35 @@ exists, so logout and refresh-token reuse take effect at once, not at expiry.
 from __future__ import annotations
 
 import base64
+import importlib
+import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-
-import jwt
+from types import ModuleType
 
 from lectern import secrets
 from lectern.config import get_settings
 from lectern.errors import InvalidToken
 from lectern.ids import new_id, new_secret_token
+
+
+
+def _import_pyjwt_hmac_only() -> ModuleType:
+    """PyJWT imports `cryptography` whenever it is installed (for RSA/EC keys), and that costs
+    every function that checks a token ~40–80 ms of cold start. Lectern signs HS256 only;
+    `cryptography` is installed for the Zoom token encryption, which few functions load. So
+    PyJWT is imported with `cryptography` hidden: it registers its HMAC algorithms only
+    (docs/decisions/0008). A process that already loaded `cryptography` imports PyJWT as is."""
+    if "jwt" in sys.modules or "cryptography" in sys.modules:
+        return importlib.import_module("jwt")
+    sys.modules["cryptography"] = None  # type: ignore[assignment]  # import → ModuleNotFoundError
+    try:
+        return importlib.import_module("jwt")
+    finally:
+        del sys.modules["cryptography"]
+
+
+jwt = _import_pyjwt_hmac_only()
 
 ISSUER = "lectern"
 AUDIENCE = "lectern-api"
