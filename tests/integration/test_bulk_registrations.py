@@ -10,7 +10,7 @@ from lectern.data.audit import AuditItem
 from lectern.data.events import EventItem
 from lectern.data.registrations import RegistrationEmailItem, RegistrationItem
 from lectern.data.throttle import TokenBucketItem
-from lectern.registrations.bulk import BULK_BUCKET
+from lectern.throttle import BULK_CAPACITY, BULK_COSTS
 
 from tests.support.aws import sent_emails
 from tests.support.builders import verified_account
@@ -217,7 +217,7 @@ def test_another_organisers_event_is_404_and_nothing_is_added(api, owner):
 
 def test_bulk_add_is_throttled_per_organiser_with_retry_after(api, owner):
     event = make_event(owner.token)
-    for n in range(BULK_BUCKET.capacity):
+    for n in range(BULK_CAPACITY // BULK_COSTS["registrations.bulk_add"]):
         assert _bulk(api, owner, event, [person(n)]).status == 200
     r = _bulk(api, owner, event, [person(99)])
     assert r.status == 429 and r.error_code == "too_many_requests"

@@ -2,8 +2,13 @@
 
 * `FailureCounter`: fixed-window counters of failures (login guessing, per account and per IP).
   Checking several counters is one BatchGetItem; recording a failure is one UpdateItem each.
-* `TokenBucket`: per-organiser buckets for bulk operations (429 with Retry-After): one read and
-  one conditional write (optimistic, retried on contention).
+* `TokenBucket`: a token bucket in one item (429 with Retry-After): one read and one conditional
+  write (optimistic, retried on contention).
+* `take_bulk`: THE bulk budget (spec-review M6). Every bulk operation of an organiser — bulk
+  registration add, bulk attendance, bulk certificate issue, invitations, contact import — takes
+  from one bucket per organiser (`BUCKET#bulk#<owner_id>`), each at its own cost (`BULK_COSTS`),
+  so hammering one route also slows the others and a loop cannot spread itself over routes.
+  Dry runs never take tokens.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 
 from pynamodb.exceptions import PutError
@@ -105,3 +111,44 @@ class TokenBucket:
                 if exc.cause_response_code != "ConditionalCheckFailedException":
                     raise
         raise TooManyRequests(1, "Too many concurrent bulk operations; try again.")
+
+
+# ------------------------------------------------------------------ the one bulk bucket
+
+#: Units in a full bucket (an organiser's burst) and the refill: one unit every 4 s = 15 a minute,
+#: 900 an hour. A real organiser's session (a bulk add, a few hundred invitations, an attendance
+#: fix, a certificate run) fits in the burst; a loop gets 429 after a handful of calls and then one
+#: call per `cost * 4 s`.
+BULK_CAPACITY = 30
+BULK_REFILL_PER_SECOND = 1 / 4
+BULK_BUCKET = TokenBucket("bulk", capacity=BULK_CAPACITY, refill_per_second=BULK_REFILL_PER_SECOND)
+
+#: Cost per request (* `units`). Operations over many addresses pass `units=per_hundred(n)`.
+BULK_COSTS: MappingProxyType[str, int] = MappingProxyType(
+    {
+        "registrations.bulk_add": 2,  # ≤ 200 people through the registration use case
+        "attendance.bulk": 1,  # ≤ 200 (registration, session) entries
+        "certificates.issue": 5,  # a Step Functions run: renders and mails a certificate each
+        "invitations.send": 1,  # * ⌈addresses / 100⌉ (500 addresses = 5 units)
+        "invitations.resend": 1,  # one mail
+        "contacts.import": 1,  # * ⌈rows / 1000⌉
+    }
+)
+
+
+def per_hundred(count: int) -> int:
+    """Units for an operation over `count` addresses: one per started hundred (at least one)."""
+    return max(1, math.ceil(count / 100))
+
+
+def bulk_cost(operation: str, units: int = 1) -> int:
+    """Tokens an operation takes: its cost * units, capped at the capacity (one very large
+    operation — a 10,000-contact list — empties the bucket rather than being refused forever)."""
+    return min(BULK_CAPACITY, BULK_COSTS[operation] * max(1, units))
+
+
+def take_bulk(owner_id: str, now: datetime, operation: str, units: int = 1) -> None:
+    """Take the organiser's tokens for one bulk operation or raise 429 with Retry-After.
+
+    One GetItem (consistent) + one conditional PutItem on `BUCKET#bulk#<owner_id>`."""
+    BULK_BUCKET.take(owner_id, now, bulk_cost(operation, units))

@@ -33,10 +33,9 @@ from lectern.events import sessions_view
 from lectern.integrations.bus import DomainEvent
 from lectern.registrations.service import organisers_registration, registration_item
 from lectern.request import RequestMeta
-from lectern.throttle import TokenBucket
+from lectern.throttle import take_bulk
 
 # Manual attendance shares the organiser's bulk budget with the other bulk routes' shape.
-BULK_ATTENDANCE_BUCKET = TokenBucket("bulk-attendance", capacity=5, refill_per_second=1 / 12)
 BULK_ATTENDANCE_MAX = 200
 MANUAL_DEVICE = "manual"
 
@@ -331,7 +330,7 @@ def bulk_attendance(
             for e, sid, p in checked
         ]
     now = deps.clock.now()
-    BULK_ATTENDANCE_BUCKET.take(owner_id, now)
+    take_bulk(owner_id, now, "attendance.bulk")
     log = audit.Auditor(owner_id, now, deps.ids, meta.ip)
     outcomes: list[EntryOutcome] = []
     touched: set[str] = set()

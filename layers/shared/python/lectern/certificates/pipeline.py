@@ -54,14 +54,13 @@ from lectern.errors import Conflict, NotFound, ValidationFailed
 from lectern.integrations.bus import DomainEvent
 from lectern.integrations.mail import Email
 from lectern.request import RequestMeta
-from lectern.throttle import TokenBucket
+from lectern.throttle import take_bulk
 
 CHUNK = 1_000  # registrations per execution (the Map's size)
 MAX_REGISTRATION_IDS = 5_000  # per request
 FAILURES_KEPT = 500  # per-person failures listed on the run (the count stays exact)
 REASON_MAX = 80
 # A real run takes one unit: 3 in a burst, then one a minute per organiser (dry runs are free).
-BULK_CERTIFICATES_BUCKET = TokenBucket("bulk-certificates", capacity=3, refill_per_second=1 / 60)
 AUTO_RUN_NAMESPACE = uuid.UUID("6f1c9a52-2b7e-4d43-9a51-3c7e0d2b8f10")
 FINISHED = ("succeeded", "failed")
 
@@ -195,7 +194,7 @@ def request_run(
             code=EVENT_NOT_COMPLETED,
         )
     now = deps.clock.now()
-    BULK_CERTIFICATES_BUCKET.take(owner_id, now)
+    take_bulk(owner_id, now, "certificates.issue")
     ids = _unique(registration_ids) if registration_ids is not None else None
     run = new_run(deps.ids(), event, owner_id, ids, now)
     log = audit.Auditor(owner_id, now, deps.ids, meta.ip)

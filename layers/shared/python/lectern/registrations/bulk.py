@@ -38,13 +38,12 @@ from lectern.integrations.mail import Email as Mail
 from lectern.registrations import service
 from lectern.request import RequestMeta
 from lectern.schemas import _email
-from lectern.throttle import TokenBucket
+from lectern.throttle import take_bulk
 
 MAX_REGISTRANTS = 500
 BATCH_GET_LIMIT = 100
 
 # 5 bulk requests in a burst, then one every 12 seconds, per organiser (dry runs are free).
-BULK_BUCKET = TokenBucket("bulk-registrations", capacity=5, refill_per_second=1 / 12)
 
 # API Gateway gives up after 29 s: people not reached within this budget are answered
 # `not_processed` (send them again: those already added come back as `already_registered`).
@@ -236,7 +235,7 @@ def add(
     event = owned_event(owner_id, event_id)
     now = deps.clock.now()
     _event_open(event, now)
-    BULK_BUCKET.take(owner_id, now)
+    take_bulk(owner_id, now, "registrations.bulk_add")
     person_deps = deps if notify else dataclasses.replace(deps, mailer=_NoMail())
     early, emails = _screen(registrants)
     results: list[Outcome] = []
