@@ -84,4 +84,10 @@ CONSUMERS: tuple[Consumer, ...] = (
         {"source": ["lectern.zoom"], "detail-type": ["app_deauthorized"]},
         "Zoom app_deauthorized → the organiser's Zoom connection is deleted",
     ),
+    Consumer(
+        "reminders",
+        "functions.workers.reminders.lambda_handler",
+        {"source": ["lectern"], "detail-type": ["lectern.event.updated", "lectern.event.cancelled"]},
+        "An event moved or was cancelled → its reminders re-armed for the new time, or disarmed",
+    ),
 )

@@ -11,6 +11,7 @@ from lectern.data import (  # noqa: F401
     events,
     mail,
     registrations,
+    reminders,
     sessions,
     throttle,
     webhooks,
