@@ -57,6 +57,9 @@ class Settings:
     # The certificate-issuing state machine (functions/pipelines; local mode sets its own).
     issue_state_machine_arn: str = ""
     mail_from: str = "Lectern <no-reply@lectern.local>"
+    # SES configuration set every message is sent through (bounce/complaint events → the
+    # suppression list; docs/decisions/0007). Empty: none (local mode, tests).
+    ses_configuration_set: str = ""
     app_base_url: str = "http://127.0.0.1:3000"
     cors_origins: list[str] = field(default_factory=list)
     access_token_ttl_seconds: int = 900

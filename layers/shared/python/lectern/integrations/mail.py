@@ -35,13 +35,19 @@ class Mailer(Protocol):
 
 
 class SesMailer:
-    """Sends a multipart/alternative (text + HTML) message with SES SendRawEmail."""
+    """Sends a multipart/alternative (text + HTML) message with SES SendRawEmail, through the
+    deployment's configuration set when one is configured (its event destination reports
+    bounces and complaints: functions/workers/mail_feedback.py)."""
 
     def send(self, message: Email) -> None:
+        settings = get_settings()
+        config_set = settings.ses_configuration_set
+        extra = {"ConfigurationSetName": config_set} if config_set else {}
         aws.client("ses").send_raw_email(
-            Source=get_settings().mail_from,
+            Source=settings.mail_from,
             Destinations=[message.to],
-            RawMessage={"Data": to_mime(message, get_settings().mail_from).as_bytes()},
+            RawMessage={"Data": to_mime(message, settings.mail_from).as_bytes()},
+            **extra,
         )
 
 
