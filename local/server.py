@@ -470,6 +470,68 @@ def _check_port_free(host: str, port: int) -> None:
             raise SystemExit(f"port {port} on {host} is in use ({exc.strerror}); set LECTERN_PORT") from None
 
 
+REMINDER_SWEEP_HANDLER = "functions.workers.reminder_sweep.lambda_handler"
+DEFAULT_REMINDER_SWEEP_SECONDS = 30.0
+
+
+def _print_sweep_error(exc: BaseException) -> None:
+    print(f"[reminders] sweep failed: {exc!r}\n{''.join(traceback.format_exception(exc))}", flush=True)
+
+
+class ReminderSweepTimer:
+    """Local stand-in for the scheduled EventBridge rule (infra/constructs/schedules.py): runs the
+    reminder sweep function every `interval` seconds in a daemon thread until `stop()`.
+    `LECTERN_REMINDER_SWEEP_SECONDS` sets the interval (default 30; 0 disables)."""
+
+    def __init__(self, interval: float, region: str, on_error: Any = None) -> None:
+        self.interval = interval
+        self.stopping = threading.Event()
+        self.runs = 0
+        self.function = Function(
+            f"lectern-{STAGE}-reminder-sweep", REMINDER_SWEEP_HANDLER, timeout_seconds=300.0, region=region
+        )
+        self._on_error = on_error or _print_sweep_error
+        self.thread: threading.Thread | None = None
+        if interval > 0:
+            self.thread = threading.Thread(target=self._loop, name="reminder-sweep", daemon=True)
+            self.thread.start()
+
+    @staticmethod
+    def interval_from_env() -> float:
+        raw = os.environ.get("LECTERN_REMINDER_SWEEP_SECONDS", "").strip()
+        if not raw:
+            return DEFAULT_REMINDER_SWEEP_SECONDS
+        try:
+            value = float(raw)
+        except ValueError:
+            message = f"LECTERN_REMINDER_SWEEP_SECONDS={raw!r}: a number of seconds (0 disables)"
+            raise SystemExit(message) from None
+        return max(0.0, value)
+
+    def run_once(self) -> Any:
+        self.runs += 1
+        return self.function.invoke({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}})
+
+    def _loop(self) -> None:
+        while not self.stopping.wait(self.interval):
+            try:
+                self.run_once()
+            except Exception as exc:  # noqa: BLE001 - the next tick tries again
+                if self.stopping.is_set():
+                    return
+                self._on_error(exc)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self.stopping.set()
+        if self.thread is not None:
+            self.thread.join(timeout)
+
+    def describe(self) -> str:
+        if self.thread is None:
+            return "off (LECTERN_REMINDER_SWEEP_SECONDS=0)"
+        return f"every {self.interval:g}s"
+
+
 @dataclass
 class Runtime:
     gateway: Gateway
@@ -477,8 +539,11 @@ class Runtime:
     pollers: Any
     missing: list[str]
     resources: dict[str, str]
+    reminder_sweep: ReminderSweepTimer | None = None
 
     def stop(self) -> None:
+        if self.reminder_sweep is not None:
+            self.reminder_sweep.stop()
         self.pollers.stop()
         self.emulator.stop()
 
@@ -510,11 +575,12 @@ def start_runtime(api_base_url: str) -> Runtime:
         }
         pipelines = _deploy_pipelines(emulator.url, region)
         pollers = events.start(bus=resources["event_bus"], region=region, doorbell=emulator.doorbell)
+        sweep = ReminderSweepTimer(ReminderSweepTimer.interval_from_env(), region)
     except BaseException:
         emulator.stop()
         raise
     gateway = Gateway(loaded.table, functions, authorizer, emulator, region, webhooks)
-    return Runtime(gateway, emulator, pollers, loaded.missing, {**resources, "pipelines": pipelines})
+    return Runtime(gateway, emulator, pollers, loaded.missing, {**resources, "pipelines": pipelines}, sweep)
 
 
 def _deploy_pipelines(emulator_url: str, region: str) -> str:
@@ -546,6 +612,7 @@ def _banner(base: str, rt: Runtime) -> str:
         f"table {rt.resources['table']}, bucket {rt.resources['bucket']})",
         f"  event consumers     {', '.join(rt.pollers.names()) or 'none wired'}",
         f"  pipelines           {rt.resources.get('pipelines') or 'none'}  (Step Functions on the emulator)",
+        f"  reminder sweep      {rt.reminder_sweep.describe() if rt.reminder_sweep else 'off'}",
         "  state is in memory: a restart starts from an empty table (sign in again)",
     ]
     if rt.missing:
