@@ -85,6 +85,16 @@ CONSUMERS: tuple[Consumer, ...] = (
         "Zoom app_deauthorized → the organiser's Zoom connection is deleted",
     ),
     Consumer(
+        "invitations",
+        "functions.workers.invitations.lambda_handler",
+        {
+            "source": ["lectern"],
+            "detail-type": ["lectern.invitation.mail_requested", "lectern.invitation.run_requested"],
+        },
+        "Invitation mails (claimed before sending: once per invitation) and large contact-list runs",
+        visibility_timeout=60,
+    ),
+    Consumer(
         "reminders",
         "functions.workers.reminders.lambda_handler",
         {"source": ["lectern"], "detail-type": ["lectern.event.updated", "lectern.event.cancelled"]},

@@ -22,7 +22,10 @@ OPTIONAL_BEARER: list[dict[str, list[str]]] = [{}, {"bearerAuth": []}]
     description=(
         "Answers 201 with status `confirmed`, or `waitlisted` with `waitlist_position` when the event "
         "is full and has a waitlist. One active registration per email per event (409 `already_registered`). "
-        "A signed-in caller's registration belongs to the account; an invalid token is a 401."
+        "A signed-in caller's registration belongs to the account; an invalid token is a 401. "
+        "With `invitation_token` (from an invitation mail) the email is locked to the invited address "
+        "(422 `email_locked` otherwise), the invitation becomes `registered`, and a revoked or used "
+        "invitation is a 409."
     ),
     tags=TAGS,
     status_code=201,
@@ -41,6 +44,7 @@ def register(event_id: Annotated[UUIDPath, Path()], body: RegisterRequest) -> Re
             organization_name=body.organization_name,
             custom_answers=body.custom_answers,
             discount_code=body.discount_code,
+            invitation_token=body.invitation_token,
         ),
         user_id=user_id,
         meta=request_meta(router),

@@ -24,6 +24,10 @@ class RegisterRequest(Request):
     organization_name: OptionalText = ""
     custom_answers: Answers = Field(default_factory=dict)
     discount_code: Code | None = None
+    invitation_token: OpaqueToken | None = Field(
+        default=None,
+        description="The `token=` of an invitation link: `email` must be the invited address (or omitted)",
+    )
 
 
 class CancelByLinkRequest(Request):

@@ -9,6 +9,7 @@ from lectern.data import (  # noqa: F401
     cpd,
     discounts,
     events,
+    invitations,
     mail,
     registrations,
     reminders,

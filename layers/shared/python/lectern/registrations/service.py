@@ -25,6 +25,7 @@ from lectern.data.accounts import UserItem
 from lectern.data.base import TableItem
 from lectern.data.discounts import DiscountCodeItem
 from lectern.data.events import EventItem
+from lectern.data.invitations import InvitationItem
 from lectern.data.pagination import Page, PageRequest, query_page
 from lectern.data.registrations import RegistrationEmailItem, RegistrationItem
 from lectern.deps import Deps
@@ -134,6 +135,7 @@ class Applicant:
     organization_name: str = ""
     custom_answers: dict[str, Any] | None = None
     discount_code: str | None = None
+    invitation_token: str | None = None  # the `token=` of an invitation link (the email is locked)
 
 
 def register(
@@ -148,10 +150,28 @@ def register(
     code_key = DiscountCodeItem.key(event_id, applicant.discount_code) if applicant.discount_code else None
     if code_key:
         keys.append(code_key)
+    invitation = None
+    if applicant.invitation_token:
+        # Through an invitation link: its invitation is read in the same BatchGetItem and marked
+        # `registered` in the registration's transaction (lectern/invitations).
+        from lectern.invitations import links as invitation_links
+        from lectern.invitations import service as invitations
+
+        invitation = invitation_links.read(applicant.invitation_token, now)
+        if invitation.event_id != event_id:
+            raise ValidationFailed.field(
+                "invitation_token", "is for another event", code="invitation_mismatch"
+            )
+        keys.append(invitation.key())
     got = tx.get_many(keys)
     event = _check_open(got.get(event_key), now)  # type: ignore[arg-type]
 
     email = applicant.email
+    invited: InvitationItem | None = None
+    if invitation is not None:
+        found = got.get(invitation.key())
+        if email is None and not user_key and isinstance(found, InvitationItem):
+            email = found.email  # pre-filled: the invited address
     if user_key:
         user = got.get(user_key)
         if not isinstance(user, UserItem):
@@ -164,6 +184,8 @@ def register(
             )
     if not email:
         raise ValidationFailed.field("email", "is required when you are not signed in", code="missing")
+    if invitation is not None:
+        invited = invitations.for_registration(invitation, found, email)
 
     answers = validate_answers(_fields(event), applicant.custom_answers or {})
 
@@ -232,6 +254,18 @@ def register(
                     )
                 if code_item is not None:
                     pricing.use_in_transaction(t, code_item, now)
+                if invited is not None:
+                    t.update(
+                        invited,
+                        actions=[
+                            InvitationItem.status.set("registered"),
+                            InvitationItem.registration_id.set(registration_id),
+                            InvitationItem.registered_at.set(now),
+                            InvitationItem.updated_at.set(now),
+                        ],
+                        condition=(InvitationItem.invitation_id == invited.invitation_id)
+                        & InvitationItem.status.is_in("sent", "declined"),
+                    )
                 t.save(
                     log.entry(
                         f"lectern.registration.{item.status}",
@@ -245,13 +279,18 @@ def register(
                 raise
             # Why did it fail? Re-read the claim, the event (and the code) in one call.
             claim_key = (claim.pk, claim.sk)
-            again = tx.get_many([claim_key, event_key, *([code_key] if code_key and code_item else [])])
+            invite_keys = [invitation.key()] if invitation is not None else []
+            again = tx.get_many(
+                [claim_key, event_key, *([code_key] if code_key and code_item else []), *invite_keys]
+            )
             if claim_key in again:
                 raise Conflict(
                     "This email address is already registered for this event.",
                     code="already_registered",
                     details=[{"field": "email", "code": "already_registered"}],
                 ) from exc
+            if invitation is not None:
+                invited = invitations.for_registration(invitation, again.get(invitation.key()), email)
             event = _check_open(again.get(event_key), now)  # type: ignore[arg-type]
             if code_item is not None:
                 fresh = again.get(code_key)  # type: ignore[arg-type]
