@@ -24,8 +24,10 @@ from infra.constructs.functions import (
     route_group_function,
 )
 from infra.constructs.layer import SharedLayer
+from infra.constructs.mail import Mail
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.pipelines import Pipelines, settings_environment
+from infra.constructs.schedules import Schedules
 from infra.constructs.secrets import Secrets
 from infra.constructs.webhooks import Webhooks
 from infra.constructs.workers import Workers
@@ -131,6 +133,8 @@ class LecternStack(Stack):
         self.webhooks = Webhooks(self, "Webhooks", shared=shared)
         self.workers = Workers(self, "Workers", consumers=consumers, shared=shared, bus_dlq=self.events.dlq)
         self.pipelines = Pipelines(self, "Pipelines", pipelines=tuple(pipelines), shared=shared)
+        self.schedules = Schedules(self, "Schedules", shared=shared)  # the reminder sweep
+        self.mail = Mail(self, "Mail", shared=shared)  # SES configuration set + bounce/complaint feedback
         # Who starts each pipeline: the route group and the bus consumer (when deployed).
         starters = {**self.functions, **self.workers.functions}
         for pipeline_name, names in PIPELINE_STARTERS.items():
@@ -160,8 +164,14 @@ class LecternStack(Stack):
                 **self.webhooks.functions,
                 **self.workers.functions,
                 **self.pipelines.functions,
+                **self.schedules.functions,
+                **self.mail.functions,
             },
-            dead_letter_queues={"events": self.events.dlq, **self.workers.dead_letter_queues},
+            dead_letter_queues={
+                "events": self.events.dlq,
+                **self.workers.dead_letter_queues,
+                "mail-feedback": self.mail.dead_letters,
+            },
             alarm_email=config.alarm_email,
             function_urls=self.webhooks.functions,
             state_machines=self.pipelines.state_machines,

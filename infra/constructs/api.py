@@ -27,6 +27,20 @@ from infra.routes import API_BASE, Route, resource_paths
 
 THROTTLE_RATE = 100  # requests per second, steady state, whole stage
 THROTTLE_BURST = 200
+# Bulk operations (spec-review M6) get a method-level throttle on the stage as well, in front of
+# the per-organiser token bucket in the table (lectern/throttle.py take_bulk, docs/decisions/0007).
+BULK_THROTTLE_RATE = 5
+BULK_THROTTLE_BURST = 10
+BULK_OPERATIONS: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("POST", "/events/{event_id}/registrations/"),  # bulk add
+        ("PATCH", "/events/{event_id}/registrations/bulk-attendance/"),
+        ("POST", "/events/{event_id}/certificates/issue/"),
+        ("POST", "/events/{event_id}/invitations/"),
+        ("POST", "/events/{event_id}/invitations/{invitation_id}/resend/"),
+        ("POST", "/contact-lists/{list_id}/import/"),
+    }
+)
 AUTHORIZER_CACHE_SECONDS = 60
 
 PUBLIC_REASON = (
@@ -123,6 +137,16 @@ def envelope_template(code: str, message_json: str) -> str:
     )
 
 
+def bulk_method_keys(routes: Sequence[Route]) -> list[str]:
+    """`/api/v1/<resource path>/<METHOD>` of each bulk operation the contract has (API Gateway's
+    resource path, after sibling variable names are unified), for the stage's method settings."""
+    keys = []
+    for route, parts in resource_paths(routes).items():
+        if (route.method, route.path) in BULK_OPERATIONS:
+            keys.append("/" + "/".join((*API_BASE, *parts, route.method)))
+    return sorted(keys)
+
+
 class Api(Construct):
     def __init__(
         self,
@@ -140,6 +164,7 @@ class Api(Construct):
             self, "AccessLogs", retention=logs.RetentionDays.ONE_MONTH, removal_policy=RemovalPolicy.RETAIN
         )
         account = self._cloudwatch_account()
+        self.bulk_method_keys = bulk_method_keys(routes)
 
         self.api = apigw.RestApi(
             self,
@@ -153,6 +178,17 @@ class Api(Construct):
                 stage_name=stage,
                 throttling_rate_limit=THROTTLE_RATE,
                 throttling_burst_limit=THROTTLE_BURST,
+                method_options={
+                    # a method override replaces the stage's settings for it: repeat them
+                    key: apigw.MethodDeploymentOptions(
+                        throttling_rate_limit=BULK_THROTTLE_RATE,
+                        throttling_burst_limit=BULK_THROTTLE_BURST,
+                        metrics_enabled=True,
+                        logging_level=apigw.MethodLoggingLevel.ERROR,
+                        data_trace_enabled=False,
+                    )
+                    for key in self.bulk_method_keys
+                },
                 tracing_enabled=True,
                 metrics_enabled=True,
                 logging_level=apigw.MethodLoggingLevel.ERROR,
@@ -213,6 +249,17 @@ class Api(Construct):
             self.methods[(parts, "ANY")] = method
 
         self._gateway_responses(cors_origins)
+
+        # Usage plans meter requests that present an API key; Lectern's clients use bearer tokens,
+        # so this plan (the stage's limits) is where a partner's key would attach. The limits in
+        # force for everyone are the stage and method throttles above.
+        self.usage_plan = self.api.add_usage_plan(
+            "UsagePlan",
+            name=f"lectern-{stage}",
+            description="Lectern API: the stage's throttle; attach API keys of integrators here",
+            throttle=apigw.ThrottleSettings(rate_limit=THROTTLE_RATE, burst_limit=THROTTLE_BURST),
+            api_stages=[apigw.UsagePlanPerApiStage(api=self.api, stage=self.api.deployment_stage)],
+        )
 
         acknowledge(
             self.api,

@@ -95,6 +95,11 @@ class Shared:
     environment: Mapping[str, str]
 
 
+def configuration_set_name(stage: str) -> str:
+    """The SES configuration set every message goes through (infra/constructs/mail.py)."""
+    return f"lectern-{stage}"
+
+
 def lectern_environment(
     *,
     stage: str,
@@ -120,6 +125,7 @@ def lectern_environment(
         "LECTERN_CORS_ORIGINS": json.dumps(list(cors_origins)),
         "LECTERN_MAIL_FROM": mail_from,
         "LECTERN_APP_BASE_URL": app_base_url,
+        "LECTERN_SES_CONFIGURATION_SET": configuration_set_name(stage),
     }
 
 
@@ -223,6 +229,12 @@ def grant(
                 resources=[
                     stack.format_arn(service="ses", resource="identity", resource_name=shared.sender_domain),
                     stack.format_arn(service="ses", resource="identity", resource_name=shared.sender_address),
+                    # sending through a configuration set is authorised on the set too
+                    stack.format_arn(
+                        service="ses",
+                        resource="configuration-set",
+                        resource_name=configuration_set_name(shared.stage),
+                    ),
                 ],
                 conditions={"StringEquals": {"ses:FromAddress": shared.sender_address}},
             )
