@@ -92,6 +92,7 @@ CONSUMERS: tuple[Consumer, ...] = (
             "detail-type": ["lectern.invitation.mail_requested", "lectern.invitation.run_requested"],
         },
         "Invitation mails (claimed before sending: once per invitation) and large contact-list runs",
+        batch_size=4,  # ≤ 100 mails per invocation
         visibility_timeout=60,
     ),
     Consumer(

@@ -35,9 +35,9 @@ def owned(owner_id: str, list_id: str) -> dict[str, Any]:
     return item
 
 
-def count(owner_id: str, list_id: str) -> int | None:
-    item = _raw(owner_id, list_id)
-    value = (item or {}).get("contact_count", {}).get("N")
+def count_of(item: dict[str, Any]) -> int | None:
+    """The list's `contact_count`, if it keeps one."""
+    value = item.get("contact_count", {}).get("N")
     return int(value) if value is not None else None
 
 

@@ -274,8 +274,9 @@ def _summary(dry_run: bool, results: list[Outcome], run: Run | None = None) -> R
     )
 
 
-def _addresses(owner_id: str, target: Target) -> tuple[list[str], bool]:
-    """The addresses of the target, and whether it is a list too large for one request."""
+def _addresses(owner_id: str, target: Target) -> tuple[list[str], bool, int | None]:
+    """The addresses of the target, whether it is a list too large for one request, and the
+    list's member count (when the list says)."""
     if target.contact_list_id is None:
         emails = list(target.emails or [])
         if not emails:
@@ -287,10 +288,10 @@ def _addresses(owner_id: str, target: Target) -> tuple[list[str], bool]:
                 "invite a contact list for more",
                 code="too_many",
             )
-        return emails, False
-    contact_lists.owned(owner_id, target.contact_list_id)
+        return emails, False, None
+    listed = contact_lists.owned(owner_id, target.contact_list_id)
     members, more = contact_lists.first_members(target.contact_list_id, MAX_ADDRESSES)
-    return members, more
+    return members, more, contact_lists.count_of(listed)
 
 
 # ---------------------------------------------------------------- invite
@@ -299,7 +300,7 @@ def _addresses(owner_id: str, target: Target) -> tuple[list[str], bool]:
 def preview(*, owner_id: str, event_id: str, target: Target, deps: Deps) -> Result:
     """What `invite` would do now, without writing anything (a large list is read whole)."""
     check_event(owned_event(owner_id, event_id))
-    emails, more = _addresses(owner_id, target)
+    emails, more, _ = _addresses(owner_id, target)
     if more and target.contact_list_id:
         emails = contact_lists.all_members(target.contact_list_id)
     return _summary(True, assess(event_id, emails))
@@ -383,11 +384,12 @@ def invite(
 ) -> Result:
     event = check_event(owned_event(owner_id, event_id))
     now = deps.clock.now()
-    emails, more = _addresses(owner_id, target)
+    emails, more, count = _addresses(owner_id, target)
     if more:
         assert target.contact_list_id is not None
-        take_bulk(owner_id, now, "invitations.send", per_hundred(MAX_ADDRESSES * 10))
-        return _summary(False, [], start_run(event, target.contact_list_id, message, meta, deps))
+        # One unit per started hundred members (capped at the bucket: a huge list empties it).
+        take_bulk(owner_id, now, "invitations.send", per_hundred(max(count or 0, MAX_ADDRESSES + 1)))
+        return _summary(False, [], start_run(event, target.contact_list_id, count, message, meta, deps))
     take_bulk(owner_id, now, "invitations.send", per_hundred(len(emails)))
     results = assess(event_id, emails)
     included = [r.email for r in results if r.included]
@@ -417,7 +419,12 @@ def invite(
 
 
 def start_run(
-    event: EventItem, contact_list_id: str, message: str | None, meta: RequestMeta, deps: Deps
+    event: EventItem,
+    contact_list_id: str,
+    total: int | None,
+    message: str | None,
+    meta: RequestMeta,
+    deps: Deps,
 ) -> Run:
     now = deps.clock.now()
     run_id = deps.ids()
@@ -429,7 +436,7 @@ def start_run(
         contact_list_id=contact_list_id,
         message=message,
         status="running",
-        total=contact_lists.count(event.owner_id, contact_list_id) or 0,
+        total=total or 0,
         step=0,
         created_at=now,
         updated_at=now,
@@ -565,7 +572,11 @@ def resend(*, owner_id: str, event_id: str, invitation_id: str, meta: RequestMet
                 raise NotFound("The invitation does not exist.") from exc
             continue
         break
-    item = _fresh(item)
+    # The item as the update left it (no second read).
+    item.status = "sent"
+    item.mail_seq = int(item.mail_seq or 1) + 1
+    item.resend_count = int(item.resend_count or 0) + 1
+    item.last_mail_requested_at = item.updated_at = now
     request_mail(event.event_id, [item.email], deps=deps, now=now, correlation_id=meta.correlation_id)
     return Invitation.of(item)
 
