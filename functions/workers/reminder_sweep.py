@@ -21,5 +21,6 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     budget = max(10.0, remaining() / 1000 - 60) if callable(remaining) else 240.0
     result = sweep(default_deps(), budget_seconds=budget)
     summary = {k: v for k, v in vars(result).items() if k != "outcomes"}
-    logger.info("reminder sweep", extra=summary)
+    # a quiet tick (nothing due) is a debug line: local mode sweeps every 30 s
+    (logger.info if result.reminders else logger.debug)("reminder sweep", extra=summary)
     return summary

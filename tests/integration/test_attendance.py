@@ -15,6 +15,7 @@ from lectern.throttle import BULK_CAPACITY, BULK_COSTS
 from tests.support import attendance as A
 from tests.support.builders import verified_account
 from tests.support.events import make_event
+from tests.support.throttle import pin_bulk_clock
 from tools import zoom_payloads as zp
 
 
@@ -457,7 +458,7 @@ def test_bulk_attendance_previews_then_records_and_unites_with_zoom(api, organis
     assert A.reg_item(oli.registration_id).total_attendance_minutes == 30  # manual 0-20 replaced 0-50
 
 
-def test_bulk_attendance_limits(api, organiser):
+def test_bulk_attendance_limits(api, organiser, monkeypatch):
     event = _single(organiser)
     url = f"/events/{event.event_id}/registrations/bulk-attendance/"
     too_many = {"entries": [{"registration_id": A.new_id(), "minutes": 1}] * 201}
@@ -469,6 +470,7 @@ def test_bulk_attendance_limits(api, organiser):
         == 422
     )
     one = {"entries": [{"registration_id": A.new_id(), "minutes": 1}]}
+    pin_bulk_clock(monkeypatch)  # no refill while the loop runs
     fits = BULK_CAPACITY // BULK_COSTS["attendance.bulk"]  # the organiser's one bulk bucket
     statuses = [api.patch(url, one, token=organiser.token).status for _ in range(fits + 2)]
     assert statuses[:fits] == [200] * fits and statuses[fits] == 429

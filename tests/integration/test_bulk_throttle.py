@@ -21,6 +21,7 @@ from lectern.throttle import (
 
 from tests.support.builders import verified_account
 from tests.support.events import make_event
+from tests.support.throttle import pin_bulk_clock
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
@@ -81,8 +82,9 @@ def test_costs_scale_with_size_and_one_huge_operation_empties_the_bucket_but_run
         bulk_cost("no.such.operation")
 
 
-def test_a_loop_over_one_route_also_throttles_another_route(api):
+def test_a_loop_over_one_route_also_throttles_another_route(api, monkeypatch):
     owner = verified_account(api)
+    pin_bulk_clock(monkeypatch)
     event = make_event(owner.token)
     url = f"/events/{event.event_id}/registrations/bulk-attendance/"
     one = {"entries": [{"registration_id": "00000000-0000-4000-8000-000000000000", "minutes": 1}]}

@@ -31,6 +31,7 @@ from tests.support.pipelines import (  # noqa: F401  (the pipelines fixture)
     registration,
     run_item,
 )
+from tests.support.throttle import pin_bulk_clock
 
 
 @pytest.fixture
@@ -389,8 +390,9 @@ def test_before_the_event_completes_a_run_is_409_and_a_dry_run_says_why(api, org
     assert live_certificate(reg.registration_id) is None
 
 
-def test_real_runs_are_throttled_per_organiser_with_retry_after(api, organiser, pipelines):
+def test_real_runs_are_throttled_per_organiser_with_retry_after(api, organiser, pipelines, monkeypatch):
     event = complete(make_event(organiser.token))
+    pin_bulk_clock(monkeypatch)  # no refill while the loop runs
     registration(event)
     fits = BULK_CAPACITY // BULK_COSTS["certificates.issue"]  # the organiser's one bulk bucket
     statuses = [_issue(api, organiser, event).status for _ in range(fits)]

@@ -10,6 +10,7 @@ from lectern.attendance.recompute import EventContext
 from lectern.deps import default_deps
 from lectern.http import BEARER, errors, principal, request_meta
 from lectern.schemas import UUIDPath
+from lectern.throttle import bulk_budget_text
 
 from functions.attendance.present import attendance_out
 from functions.attendance.schemas import (
@@ -71,8 +72,7 @@ def clear_override(
         "Each entry sets the manual attendance of one registration in one session (for a single-session "
         "event the session may be omitted): `minutes` from the session start, replacing that pair's earlier "
         "manual entry; 0 removes it. Manual and Zoom attendance are united, never added twice. Per-entry "
-        "results say what was skipped and why. A real run takes one unit from the organiser's "
-        "bulk-operation budget (5 in a burst, then 1 per 12 s → 429 with Retry-After); a dry run is free."
+        "results say what was skipped and why. " + bulk_budget_text("attendance.bulk")
     ),
     tags=TAGS,
     security=BEARER,

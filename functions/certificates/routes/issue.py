@@ -10,6 +10,7 @@ from lectern.data.certificates import IssueRunItem
 from lectern.deps import default_deps
 from lectern.http import API_PREFIX, BEARER, errors, principal, request_meta
 from lectern.schemas import UUIDPath
+from lectern.throttle import bulk_budget_text
 
 from functions.certificates.schemas.issue import (
     FailureOut,
@@ -59,9 +60,9 @@ def run_out(run: IssueRunItem) -> IssueRunOut:
         f"{pipeline.MAX_REGISTRATION_IDS}). Only eligible registrations (the attendance rule, or the "
         "organiser's override) without a live certificate are issued; the others are skipped with the "
         "reason. Issuing is idempotent: a repeated or concurrent run never makes a second certificate. "
-        "409 `event_not_completed` before the event is completed. A real run takes one unit of the "
-        "organiser's bulk-certificates budget (3 in a burst, then 1 a minute → 429 with Retry-After). "
-        "`dry_run=true` answers 200 with what would happen to each person; nothing is written or started."
+        "409 `event_not_completed` before the event is completed. "
+        + bulk_budget_text("certificates.issue")
+        + " `dry_run=true` answers 200 with what would happen to each person; nothing is written or started."
     ),
     tags=TAGS,
     security=BEARER,

@@ -11,6 +11,7 @@ from lectern.deps import default_deps
 from lectern.http import BEARER, errors, principal, request_meta
 from lectern.registrations import bulk, export
 from lectern.schemas import UUIDPath
+from lectern.throttle import bulk_budget_text
 
 from functions.registrations.schemas.bulk import BulkAddOut, BulkAddRequest, BulkResultOut
 
@@ -56,9 +57,7 @@ def bulk_out(r: bulk.BulkResult) -> BulkAddOut:
         "one active registration per email), without a mail unless `notify` is true. Per-person results "
         "say who was added and why not (`already_registered`, `duplicate_in_request`, `invalid_email`, "
         "`invalid_custom_answers`, `event_full`, `not_processed` when the request's time budget ran out; "
-        "`would_be_waitlisted`/`waitlisted`). A real run takes one "
-        "unit from the organiser's bulk-operation budget (5 in a burst, then 1 per 12 s → 429 with "
-        "Retry-After); a dry run is free."
+        "`would_be_waitlisted`/`waitlisted`). " + bulk_budget_text("registrations.bulk_add")
     ),
     tags=TAGS,
     security=BEARER,

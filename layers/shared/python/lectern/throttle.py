@@ -152,3 +152,14 @@ def take_bulk(owner_id: str, now: datetime, operation: str, units: int = 1) -> N
 
     One GetItem (consistent) + one conditional PutItem on `BUCKET#bulk#<owner_id>`."""
     BULK_BUCKET.take(owner_id, now, bulk_cost(operation, units))
+
+
+def bulk_budget_text(operation: str) -> str:
+    """The sentence a bulk route's OpenAPI description uses for its throttle."""
+    cost = BULK_COSTS[operation]
+    units = "unit" if cost == 1 else "units"
+    return (
+        f"A real run takes {cost} {units} from the organiser's one bulk budget, shared by every bulk "
+        f"operation ({BULK_CAPACITY} units in a burst, refilled 1 unit per {1 / BULK_REFILL_PER_SECOND:g} s "
+        "→ 429 with Retry-After); a dry run is free."
+    )
