@@ -523,3 +523,34 @@ class _Context:
 
     def get_remaining_time_in_millis(self) -> int:
         return 300_000
+
+
+# ------------------------------------------------------------------ dry run
+
+
+def test_a_dry_run_previews_who_would_get_it_and_writes_nothing(api, owner, event):
+    _register(api, event, "ada@example.org")
+    _register(api, event, "Bounced@Example.org", "Bounce")
+    suppress("bounced@example.org", "bounce", datetime.now(UTC), "Permanent/General")
+    waiting = make_event(owner.token)  # (another event's registrant is not counted)
+    _register(api, waiting, "elsewhere@example.org")
+    before = _table_keys()
+    body = {"anchor": "before_start", "offset_minutes": 60}
+    r = api.post(_url(event), body, token=owner.token, query={"dry_run": "true"})
+    assert r.status == 200, r.json
+    assert r.json["dry_run"] is True and (r.json["recipients"], r.json["skipped"]) == (1, 1)
+    assert datetime.fromisoformat(r.json["due_at"]) == event.starts_at - timedelta(hours=1)
+    assert [(x["email"], x["included"], x["reason"]) for x in r.json["results"]] == [
+        ("ada@example.org", True, "confirmed"),
+        ("bounced@example.org", False, "suppressed"),
+    ]
+    assert r.json["truncated"] is False
+    assert _table_keys() == before
+    # the same checks as a real create
+    assert _create(api, owner, event, offset_minutes=60).status == 201
+    dup = api.post(_url(event), body, token=owner.token, query={"dry_run": "true"})
+    assert dup.status == 409 and dup.error_code == "duplicate_reminder"
+    mallory = verified_account(api)
+    assert api.post(_url(event), body, token=mallory.token, query={"dry_run": "true"}).status == 404
+    late = {"anchor": "before_start", "offset_minutes": 30 * DAY}
+    assert api.post(_url(event), late, token=owner.token, query={"dry_run": "true"}).status == 422

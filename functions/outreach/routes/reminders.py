@@ -4,8 +4,8 @@ scheduled sweep (functions/workers/reminder_sweep.py); moved with the event
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.api_gateway import Response, Router
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from lectern.deps import default_deps
 from lectern.http import BEARER, CursorQuery, LimitQuery, errors, page_request, principal, request_meta
 from lectern.reminders import service
@@ -13,9 +13,11 @@ from lectern.reminders.service import Reminder
 from lectern.schemas import UUIDPath
 
 from functions.outreach.schemas.reminders import (
+    RecipientLineOut,
     ReminderCreate,
     ReminderOut,
     ReminderPage,
+    ReminderPreviewOut,
     ReminderSummaryOut,
     ReminderUpdate,
 )
@@ -66,13 +68,56 @@ def list_reminders(
 
 @router.post(
     "/events/<event_id>/reminders",
-    summary="Schedule a reminder (minutes before the start or after the end; one per offset)",
+    summary="Schedule a reminder (minutes before the start or after the end); dry_run previews recipients",
+    description=(
+        "Creates a reminder (201). It is mailed, with the join link and the event's .ics, to each "
+        "confirmed registrant once, at `due_at`; it follows the event when the event moves and is not "
+        "sent if the event is cancelled. 409 `duplicate_reminder` for an offset the event already has; "
+        "422 when its time has already passed. `dry_run=true` answers 200 with who would get it if it "
+        "were sent now (and why the others would not); nothing is written."
+    ),
     tags=TAGS,
     status_code=201,
     security=BEARER,
+    responses={
+        200: {
+            "description": "dry_run=true: the recipients preview",
+            "content": {"application/json": {"model": ReminderPreviewOut}},
+        },
+        201: {"description": "The reminder", "content": {"application/json": {"model": ReminderOut}}},
+    },
     openapi_extensions=errors("409"),
 )
-def create_reminder(event_id: Annotated[UUIDPath, Path()], body: ReminderCreate) -> ReminderOut:
+def create_reminder(
+    event_id: Annotated[UUIDPath, Path()],
+    body: ReminderCreate,
+    dry_run: Annotated[bool, Query(description="Preview only: nothing is written")] = False,
+) -> Response[str]:
+    if dry_run:
+        p = service.preview_reminder(
+            owner_id=principal(router).user_id,
+            event_id=str(event_id),
+            anchor=body.anchor,
+            offset_minutes=body.offset_minutes,
+            deps=default_deps(),
+        )
+        out = ReminderPreviewOut(
+            due_at=p.due_at,
+            recipients=p.recipients,
+            skipped=p.skipped,
+            results=[
+                RecipientLineOut(
+                    registration_id=x.registration_id,
+                    email=x.email,
+                    full_name=x.full_name,
+                    included=x.included,
+                    reason=x.reason,  # type: ignore[arg-type]
+                )
+                for x in p.results
+            ],
+            truncated=p.truncated,
+        )
+        return Response(200, "application/json", out.model_dump_json())
     r = service.create_reminder(
         owner_id=principal(router).user_id,
         event_id=str(event_id),
@@ -83,7 +128,7 @@ def create_reminder(event_id: Annotated[UUIDPath, Path()], body: ReminderCreate)
         meta=request_meta(router),
         deps=default_deps(),
     )
-    return reminder_out(r)
+    return Response(201, "application/json", reminder_out(r).model_dump_json())
 
 
 @router.get(

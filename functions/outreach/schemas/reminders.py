@@ -72,3 +72,25 @@ class ReminderOut(ReminderSummaryOut):
 class ReminderPage(Response):
     items: list[ReminderSummaryOut]
     next_cursor: str | None
+
+
+class RecipientLineOut(Response):
+    registration_id: str
+    email: str
+    full_name: str
+    included: bool
+    reason: Literal["confirmed", "waitlisted", "pending_payment", "suppressed"] = Field(
+        description="confirmed: included; otherwise why not (only confirmed registrants are reminded; "
+        "suppressed = the address bounced or complained)"
+    )
+
+
+class ReminderPreviewOut(Response):
+    """`?dry_run=true`: nothing is written; who would get the reminder if it were sent now."""
+
+    dry_run: Literal[True] = True
+    due_at: datetime
+    recipients: int = Field(description="exact count of mails it would send now")
+    skipped: int
+    results: list[RecipientLineOut] = Field(description="included first; at most 1,000 lines")
+    truncated: bool

@@ -181,17 +181,32 @@ def get_reminder(owner_id: str, event_id: str, reminder_id: str) -> Reminder:
     return Reminder.of(_event_and_reminder(owner_id, event_id, reminder_id)[1])
 
 
-def create_reminder(
-    *,
-    owner_id: str,
-    event_id: str,
-    anchor: str,
-    offset_minutes: int,
-    subject: str | None,
-    message: str | None,
-    meta: RequestMeta,
-    deps: Deps,
-) -> Reminder:
+@dataclass(frozen=True)
+class RecipientLine:
+    registration_id: str
+    email: str
+    full_name: str
+    included: bool
+    reason: str  # confirmed | waitlisted | pending_payment | suppressed
+
+
+@dataclass(frozen=True)
+class Preview:
+    due_at: datetime
+    recipients: int
+    skipped: int
+    results: list[RecipientLine]  # at most PREVIEW_LINES, confirmed first
+    truncated: bool
+
+
+PREVIEW_LINES = 1000
+
+
+def _check_new(
+    owner_id: str, event_id: str, anchor: str, offset_minutes: int, now: datetime
+) -> tuple[EventItem, datetime]:
+    """A new reminder's checks: GetItem Event (404) → Query its reminders (409 duplicate or too
+    many) → its time not already past (422). The event and the reminder's due time."""
     _check_offset(anchor, offset_minutes)
     event = owned_event(owner_id, event_id)
     if event.status == "cancelled":
@@ -203,9 +218,57 @@ def create_reminder(
         raise Conflict(
             f"An event has at most {MAX_REMINDERS_PER_EVENT} reminders.", code="too_many_reminders"
         )
-    now = deps.clock.now()
     due = due_at(event, anchor, offset_minutes)
     _check_future(due, now)
+    return event, due
+
+
+def preview_reminder(
+    *, owner_id: str, event_id: str, anchor: str, offset_minutes: int, deps: Deps
+) -> Preview:
+    """The dry run of a create: the same checks (404, 409, 422), nothing written, and who would
+    get it if it were sent now — each active registrant, included or why not.
+
+    GetItem Event → Query reminders → Query GSI1 registrations (1 per page) → BatchGetItem of the
+    suppression list (1 per 100 addresses)."""
+    due = _check_new(owner_id, event_id, anchor, offset_minutes, deps.clock.now())[1]
+    from lectern.data.registrations import ACTIVE_STATUSES, RegistrationItem
+    from lectern.integrations.suppression import suppressed
+
+    regs = list(
+        RegistrationItem.query(
+            RegistrationItem.event_index(event_id, "")[0],
+            index_name="GSI1",
+            filter_condition=RegistrationItem.status.is_in(*ACTIVE_STATUSES),
+        )
+    )
+    blocked = suppressed(r.email for r in regs if r.status == "confirmed")
+    lines = []
+    for r in regs:
+        if r.status != "confirmed":
+            lines.append(RecipientLine(r.registration_id, r.email, r.full_name, False, r.status))
+        elif r.email.strip().casefold() in blocked:
+            lines.append(RecipientLine(r.registration_id, r.email, r.full_name, False, "suppressed"))
+        else:
+            lines.append(RecipientLine(r.registration_id, r.email, r.full_name, True, "confirmed"))
+    lines.sort(key=lambda x: (not x.included, x.email.casefold()))
+    included = sum(1 for x in lines if x.included)
+    return Preview(due, included, len(lines) - included, lines[:PREVIEW_LINES], len(lines) > PREVIEW_LINES)
+
+
+def create_reminder(
+    *,
+    owner_id: str,
+    event_id: str,
+    anchor: str,
+    offset_minutes: int,
+    subject: str | None,
+    message: str | None,
+    meta: RequestMeta,
+    deps: Deps,
+) -> Reminder:
+    now = deps.clock.now()
+    due = _check_new(owner_id, event_id, anchor, offset_minutes, now)[1]
     reminder_id = deps.ids()
     item = ReminderItem(
         *ReminderItem.key(event_id, reminder_id),
