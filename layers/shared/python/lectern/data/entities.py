@@ -6,6 +6,7 @@ from lectern.data import (  # noqa: F401
     attendance,
     audit,
     certificates,
+    contacts,
     cpd,
     discounts,
     events,
