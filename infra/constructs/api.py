@@ -39,6 +39,7 @@ BULK_OPERATIONS: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/events/{event_id}/invitations/"),
         ("POST", "/events/{event_id}/invitations/{invitation_id}/resend/"),
         ("POST", "/contact-lists/{list_id}/import/"),
+        ("POST", "/contact-lists/{list_id}/from-event/"),
     }
 )
 AUTHORIZER_CACHE_SECONDS = 60
