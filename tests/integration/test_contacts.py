@@ -402,3 +402,30 @@ def test_bulk_attribute_maps_equal_the_models_serialisation():
         raw_membership("own", "cid", "l", "A@b.org", fields, serialized_time(now))
         == membership(model, "l", now).serialize()
     )
+
+
+def test_a_contact_in_more_lists_than_one_transaction_holds(api, owner, monkeypatch):
+    from lectern.contacts import service
+
+    monkeypatch.setattr(service, "TX_LIMIT", 6)  # room for 2 copies in the first transaction
+    lists = [make_list(api, owner, f"L{n}")["uuid"] for n in range(5)]
+    cid = None
+    for lid in lists:
+        cid = add(api, owner, lid, "many@example.org").json["contact"]["uuid"]
+    r = api.patch(f"/contacts/{cid}/", {"name": "Renamed", "email": "many2@example.org"}, token=owner.token)
+    assert r.status == 200, r.json
+    assert len(r.json["lists"]) == 5
+    for lid in lists:
+        items = api.get(f"/contact-lists/{lid}/contacts/", token=owner.token).json["items"]
+        assert [(i["email"], i["name"]) for i in items] == [("many2@example.org", "Renamed")]
+    assert api.delete(f"/contacts/{cid}/", token=owner.token).status == 204
+    for lid in lists:
+        assert api.get(f"/contact-lists/{lid}/", token=owner.token).json["contact_count"] == 0
+        assert api.get(f"/contact-lists/{lid}/contacts/", token=owner.token).json["items"] == []
+
+
+def test_patch_to_the_same_email_in_another_case_changes_nothing(api, owner):
+    lid = make_list(api, owner)["uuid"]
+    cid = add(api, owner, lid, "same@example.org").json["contact"]["uuid"]
+    r = api.patch(f"/contacts/{cid}/", {"email": "SAME@example.org"}, token=owner.token)
+    assert r.status == 200 and r.json["email"] == "same@example.org"

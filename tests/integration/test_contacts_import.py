@@ -399,3 +399,24 @@ def test_a_10000_row_import_in_one_request(api, owner, lst, count):
     # (COUNT queries: the emulator's serialisation of 10,000 items would dominate the test)
     assert ContactItem.gsi2.count(f"OWNER#{uid}#CONTACTS") == n
     assert ListMembershipItem.gsi1.count(f"CLIST#{lst}") == n
+
+
+def test_an_address_a_contact_moved_away_from_gets_a_new_contact(api, owner, lst):
+    first = upload(api, owner, lst, "Email,Name\nmover@example.org,Mover\n")
+    assert first.json["created"] == 1
+    moved = members(api, owner, lst)[0]["uuid"]
+    api.patch(f"/contacts/{moved}/", {"email": "moved@example.org"}, token=owner.token)
+    r = upload(api, owner, lst, "Email,Name\nmover@example.org,Newcomer\nMOVED@example.org,X\n")
+    assert (r.json["created"], r.json["already_in_list"]) == (1, 1), r.json
+    got = {m["email"]: m for m in members(api, owner, lst)}
+    assert got["moved@example.org"]["uuid"] == moved and got["moved@example.org"]["name"] == "Mover"
+    assert got["mover@example.org"]["uuid"] != moved and got["mover@example.org"]["name"] == "Newcomer"
+    assert count_of(api, owner, lst) == 2
+
+
+def test_an_import_is_audited(api, owner, lst):
+    from lectern.data.audit import AuditItem
+
+    rid = upload(api, owner, lst, "Email\naudit@example.org\n").json["uuid"]
+    entries = [i for i in AuditItem.query(f"AUDIT#contact_list#{lst}") if i.action.endswith("imported")]
+    assert len(entries) == 1 and entries[0].details["import_id"] == rid
