@@ -5,7 +5,6 @@ asserted on the synthesised template (docs/decisions/0007)."""
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 
 import pytest
 
@@ -23,19 +22,6 @@ from tests.infra.test_infra_stack import (
 )
 
 pytestmark = pytest.mark.infra
-
-
-@pytest.fixture(scope="module")
-def synth(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
-    from aws_cdk.assertions import Template
-
-    from infra.app import build_app
-
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    app, stack = build_app(outdir=str(outdir))
-    app.synth()  # cdk-nag runs here: an unacknowledged finding raises
-    template = Template.from_stack(stack)
-    return SimpleNamespace(stack=stack, template=template, json=template.to_json(), outdir=outdir)
 
 
 def _granted(tpl, name):

@@ -64,19 +64,6 @@ def task_secrets(name: str) -> set[str]:
     return TASK_SECRETS[name]
 
 
-@pytest.fixture(scope="module")
-def synth(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
-    from aws_cdk.assertions import Template
-
-    from infra.app import build_app
-
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    app, stack = build_app(outdir=str(outdir))
-    app.synth()  # cdk-nag runs here
-    template = Template.from_stack(stack)
-    return SimpleNamespace(stack=stack, json=template.to_json(), outdir=outdir)
-
-
 def _machine(tpl: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     found = resources(tpl, "AWS::StepFunctions::StateMachine")
     assert len(found) == len(PIPELINES) == 1

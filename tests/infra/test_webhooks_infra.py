@@ -60,15 +60,9 @@ SQS_CONSUMER_ACTIONS = {
 
 @pytest.fixture(scope="module")
 def synth(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
-    from aws_cdk.assertions import Template
+    from tests.infra.conftest import synthesise
 
-    from infra.app import build_app
-
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    app, stack = build_app(outdir=str(outdir), consumers=CONSUMERS)
-    app.synth()  # cdk-nag runs here
-    template = Template.from_stack(stack)
-    return SimpleNamespace(stack=stack, template=template, json=template.to_json(), outdir=outdir)
+    return synthesise(tmp_path_factory.mktemp("cdk.out"), consumers=CONSUMERS)
 
 
 def secret_by_name(tpl: dict[str, Any], name: str) -> tuple[str, dict[str, Any]]:
