@@ -654,4 +654,4 @@ def run_operations(floors: dict[str, int]) -> dict[str, Any]:
 
 # Scenarios of later areas register themselves into OPERATIONS (they import only the standard
 # library and this module at import time).
-from tools import bench_attendance  # noqa: E402,F401
+from tools import bench_attendance, bench_outreach  # noqa: E402,F401
