@@ -278,6 +278,13 @@ def main(argv: list[str] | None = None) -> int:
         help="certificates in one bulk issue run through the pipeline (0 skips it; default 100; "
         "make bench-full: 1000)",
     )
+    ap.add_argument(
+        "--import-rows",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="rows of the contacts CSV import run (0 skips it; default 10000, the issue's figure)",
+    )
     args = ap.parse_args(argv)
 
     floors = load_floors()
@@ -313,6 +320,12 @@ def main(argv: list[str] | None = None) -> int:
 
         bulk = bulk_issue(args.certificates)
 
+    imported = None
+    if args.import_rows and not args.skip_calls:
+        from tools.bench_outreach import contacts_import
+
+        imported = contacts_import(args.import_rows)
+
     line = _summary_line(calls, cold)
     if args.json:
         print(
@@ -322,6 +335,7 @@ def main(argv: list[str] | None = None) -> int:
                     "cold_init": cold,
                     "attendance": throughput,
                     "bulk_issue": bulk,
+                    "contacts_import": imported,
                     "summary": line,
                     "ok": not failed,
                 },
@@ -345,6 +359,8 @@ def main(argv: list[str] | None = None) -> int:
             _print_throughput(throughput)
         if bulk is not None:
             print(f"\n## Bulk certificate issue (the pipeline on moto)\n\n{json.dumps(bulk, indent=2)}")
+        if imported is not None:
+            print(f"\n## Contacts CSV import (one request, moto)\n\n{json.dumps(imported, indent=2)}")
         print(line)
     return 1 if failed else 0
 

@@ -5,44 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
-import re
-import time
-import uuid
-from urllib.parse import unquote
 
 import pytest
 import requests
 
+from tests.e2e.http_support import signed_in
+
 pytestmark = pytest.mark.e2e
-
-PASSWORD = "correct horse battery staple 42"
-_TOKEN = re.compile(r"[?&]token=([^&\s\"'<>]+)")
-
-
-def _signed_in(api_server: str, api_v1: str) -> dict[str, str]:
-    email = f"org.{uuid.uuid4().hex[:10]}@example.com"
-    r = requests.post(
-        f"{api_v1}/auth/signup/",
-        json={"email": email, "password": PASSWORD, "full_name": "Olga Organiser"},
-        timeout=30,
-    )
-    assert r.status_code == 202, r.text
-    deadline = time.monotonic() + 10
-    while True:
-        items = requests.get(f"{api_server}/_dev/emails", params={"to": email}, timeout=10).json()["items"]
-        if items or time.monotonic() > deadline:
-            break
-        time.sleep(0.1)
-    assert items, "no verification mail"
-    token = unquote(_TOKEN.search(items[0]["text"]).group(1))  # type: ignore[union-attr]
-    assert requests.post(f"{api_v1}/auth/verify-email/", json={"token": token}, timeout=30).status_code == 200
-    r = requests.post(f"{api_v1}/auth/login/", json={"email": email, "password": PASSWORD}, timeout=30)
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
 def test_csv_import_and_export_over_http(api_server: str, api_v1: str) -> None:
-    auth = _signed_in(api_server, api_v1)
+    auth = {"Authorization": f"Bearer {signed_in(api_server)}"}
     r = requests.post(f"{api_v1}/contact-lists/", json={"name": "HTTP list"}, headers=auth, timeout=30)
     assert r.status_code == 201, r.text
     lid = r.json()["uuid"]

@@ -376,8 +376,10 @@ def test_from_another_organisers_event_is_404(api, owner, lst):
 
 
 @pytest.mark.timeout(900)
-def test_a_10000_row_import_in_one_request(api, owner, lst, count):
-    n = int(os.environ.get("CONTACTS_IMPORT_ROWS", "10000"))
+def test_a_large_import_in_one_request(api, owner, lst, count):
+    """2,000 rows here (the call counts scale exactly); `make bench` imports 10,000 and reports
+    the time (CONTACTS_IMPORT_ROWS=10000 runs the full size here)."""
+    n = int(os.environ.get("CONTACTS_IMPORT_ROWS", "2000"))
     out = io.StringIO()
     w = csv.writer(out)
     w.writerow(["Email", "Name", "Title", "Company", "Notes"])
@@ -393,7 +395,7 @@ def test_a_10000_row_import_in_one_request(api, owner, lst, count):
     assert calls["BatchGetItem"] == math.ceil(n / 100)
     assert calls["TransactWriteItems"] == 1
     assert sum(calls.values()) <= calls["BatchWriteItem"] + calls["BatchGetItem"] + 6
-    print(f"\n10,000-row import: {elapsed:.1f}s, calls {dict(calls)}")
+    print(f"\n{n}-row import: {elapsed:.1f}s, calls {dict(calls)}")
     assert count_of(api, owner, lst) == n
     uid = user_id_of(owner.token)
     # (COUNT queries: the emulator's serialisation of 10,000 items would dominate the test)

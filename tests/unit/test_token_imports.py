@@ -14,9 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _run(*parts: str) -> str:
     code = "\n".join(textwrap.dedent(p) for p in parts)
     env = {"PYTHONPATH": f"{ROOT}:{ROOT / 'layers' / 'shared' / 'python'}", "PATH": "/usr/bin:/bin"}
-    out = subprocess.run(  # noqa: S603 - our own interpreter and code
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
-    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert out.returncode == 0, out.stderr
     return out.stdout.strip()
 

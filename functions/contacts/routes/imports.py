@@ -6,11 +6,10 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from lectern.contacts import export, imports
 from lectern.deps import default_deps
 from lectern.errors import ValidationFailed
-from lectern.http import BEARER, errors, principal, request_meta
+from lectern.http import BEARER, csv_download, csv_response, errors, principal, request_meta
 from lectern.schemas import UUIDPath
 from lectern.throttle import bulk_budget_text
 
@@ -24,13 +23,7 @@ from functions.contacts.schemas.contacts import (
 
 router = Router()
 TAGS = ["contacts"]
-CSV = "text/csv; charset=utf-8"
-CSV_RESPONSE: dict[int, OpenAPIResponse] = {
-    200: {
-        "description": "Header row `email,name,title,organization,notes`, then one row per contact",
-        "content": {"text/csv": {"schema": {"type": "string"}}},
-    }
-}
+CSV_RESPONSE = csv_response("Header row `email,name,title,organization,notes`, then one row per contact")
 DryRun = Annotated[bool, Query(description="Preview only: nothing is written or recorded")]
 MapQuery = Annotated[
     str | None,
@@ -168,12 +161,4 @@ def from_event(
 )
 def export_csv(list_id: Annotated[UUIDPath, Path()]) -> Response[str]:
     out = export.export_csv(principal(router).user_id, str(list_id))
-    return Response(
-        200,
-        CSV,
-        out.body,
-        headers={
-            "Content-Disposition": f'attachment; filename="{out.filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return csv_download(out.body, out.filename)

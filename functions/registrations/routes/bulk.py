@@ -6,9 +6,8 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from lectern.deps import default_deps
-from lectern.http import BEARER, errors, principal, request_meta
+from lectern.http import BEARER, csv_download, csv_response, errors, principal, request_meta
 from lectern.registrations import bulk, export
 from lectern.schemas import UUIDPath
 from lectern.throttle import bulk_budget_text
@@ -17,13 +16,7 @@ from functions.registrations.schemas.bulk import BulkAddOut, BulkAddRequest, Bul
 
 router = Router()
 TAGS = ["registrations"]
-CSV = "text/csv; charset=utf-8"
-CSV_RESPONSE: dict[int, OpenAPIResponse] = {
-    200: {
-        "description": "One row per registration (header row first)",
-        "content": {"text/csv": {"schema": {"type": "string"}}},
-    }
-}
+CSV_RESPONSE = csv_response("One row per registration (header row first)")
 
 
 def bulk_out(r: bulk.BulkResult) -> BulkAddOut:
@@ -110,12 +103,4 @@ def bulk_add(
 )
 def export_registrations(event_id: Annotated[UUIDPath, Path()]) -> Response[str]:
     out = export.export_csv(principal(router).user_id, str(event_id))
-    return Response(
-        200,
-        CSV,
-        out.body,
-        headers={
-            "Content-Disposition": f'attachment; filename="{out.filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return csv_download(out.body, out.filename)

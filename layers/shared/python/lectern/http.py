@@ -74,6 +74,20 @@ LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size (de
 CursorQuery = Annotated[str | None, Query(max_length=2048, description="Opaque cursor from a previous page")]
 
 
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+
+
+def csv_response(description: str) -> dict[int, Any]:
+    """The OpenAPI responses of a CSV download route."""
+    return {200: {"description": description, "content": {"text/csv": {"schema": {"type": "string"}}}}}
+
+
+def csv_download(body: str, filename: str) -> Response[str]:
+    """A CSV file to save (never cached: it holds personal data)."""
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
+    return Response(200, CSV_CONTENT_TYPE, body, headers=headers)
+
+
 def page_request(limit: int = DEFAULT_LIMIT, cursor: str | None = None) -> PageRequest:
     return PageRequest(limit=limit, cursor=cursor)
 

@@ -20,10 +20,9 @@ from lectern.errors import InvalidToken
 from lectern.ids import new_id, new_secret_token
 
 
-
 def _import_pyjwt_hmac_only() -> ModuleType:
     """PyJWT imports `cryptography` whenever it is installed (for RSA/EC keys), and that costs
-    every function that checks a token ~40–80 ms of cold start. Lectern signs HS256 only;
+    every function that checks a token ~40-80 ms of cold start. Lectern signs HS256 only;
     `cryptography` is installed for the Zoom token encryption, which few functions load. So
     PyJWT is imported with `cryptography` hidden: it registers its HMAC algorithms only
     (docs/decisions/0008). A process that already loaded `cryptography` imports PyJWT as is."""
