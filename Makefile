@@ -23,7 +23,7 @@ dev: $(STAMP)  ## run the whole API locally on http://127.0.0.1:3000 (LECTERN_PO
 
 test: $(STAMP)  ## every test tier: unit, integration (moto), infra (CDK), e2e (local API over HTTP)
 	$(BIN)/python -m tools.openapi --check
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit
