@@ -24,6 +24,7 @@ os.environ.update(
         "LECTERN_MAIL_FROM": "Lectern <no-reply@lectern.test>",
         "LECTERN_APP_BASE_URL": "https://app.lectern.test",
         "LECTERN_CORS_ORIGINS": '["https://app.lectern.test"]',
+        "LECTERN_BULK_WRITE_WORKERS": "1",  # moto in-process is not thread-safe
         "POWERTOOLS_SERVICE_NAME": "lectern-tests",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
         "POWERTOOLS_TRACE_DISABLED": "true",
@@ -32,5 +33,12 @@ os.environ.update(
 )
 
 
+# Property tests judge results, not speed: a loaded CI machine must not fail them for slow input
+# generation or a slow example (each test still sets its own example counts).
+from hypothesis import HealthCheck, settings  # noqa: E402
+
 from tests.support.api import api  # noqa: E402,F401  (fixture)
 from tests.support.aws import aws_env  # noqa: E402,F401  (fixture)
+
+settings.register_profile("lectern", suppress_health_check=[HealthCheck.too_slow], deadline=None)
+settings.load_profile("lectern")
